@@ -1,0 +1,355 @@
+/* hotrun.h - the contract between hotrun and the task files it compiles
+ *
+ * A task file is plain C.  Every non-static function it defines is a task of
+ * the form
+ *
+ *     double NAME(const struct hr_array *a);
+ *
+ * and is run on the default array by `run NAME [ARGS...]`.  Static functions
+ * are helpers.  The arrays are resident in the hotrun process and read-only:
+ * tasks get const views, never ownership.
+ *
+ * Compiled by hotrun (TinyCC), this header is self-contained: it declares the
+ * common parts of the C library (stdio, stdlib, string, math) itself and the
+ * host binds them, so a task that includes only hotrun.h compiles in a
+ * fraction of a millisecond.  Tasks may still include system headers.
+ * Compiled by another compiler (gcc, clang), it includes the system headers.
+ */
+#ifndef HOTRUN_H
+#define HOTRUN_H
+
+#define HOTRUN_VERSION "0.1.0"
+
+#include <stddef.h>
+#include <stdarg.h>
+
+#ifdef __TINYC__
+/* ---- the C library subset bound by the host (no glibc headers parsed) ---- */
+#ifndef __bool_true_false_are_defined
+#define bool _Bool
+#define true 1
+#define false 0
+#define __bool_true_false_are_defined 1
+#endif
+
+#ifndef INT8_MIN
+#define INT8_MIN (-128)
+#define INT16_MIN (-32767-1)
+#define INT32_MIN (-2147483647-1)
+#define INT64_MIN (-__INT64_C(9223372036854775807)-1)
+#define INT8_MAX (127)
+#define INT16_MAX (32767)
+#define INT32_MAX (2147483647)
+#define INT64_MAX (__INT64_C(9223372036854775807))
+#define UINT8_MAX (255)
+#define UINT16_MAX (65535)
+#define UINT32_MAX (4294967295U)
+#define UINT64_MAX (__UINT64_C(18446744073709551615))
+#endif
+#ifndef __INT64_C
+#define __INT64_C(c) c ## L
+#define __UINT64_C(c) c ## UL
+#endif
+
+#ifndef NAN
+#define NAN (0.0f / 0.0f)
+#endif
+#ifndef INFINITY
+#define INFINITY 1e10000f
+#endif
+#ifndef HUGE_VAL
+#define HUGE_VAL 1e10000
+#endif
+#ifndef M_PI
+#define M_E 2.7182818284590452354
+#define M_LN2 0.69314718055994530942
+#define M_LN10 2.30258509299404568402
+#define M_PI 3.14159265358979323846
+#define M_PI_2 1.57079632679489661923
+#define M_SQRT2 1.41421356237309504880
+#endif
+#ifndef isnan
+#define isnan(x) ((x) != (x))
+#define isinf(x) (!isnan(x) && isnan((x) - (x)))
+#define isfinite(x) (!isnan((x) - (x)))
+#endif
+#ifndef EOF
+#define EOF (-1)
+#endif
+#ifndef RAND_MAX
+#define RAND_MAX 2147483647
+#endif
+#ifndef assert
+#define assert(e) ((e) ? (void)0 : \
+    __assert_fail(#e, __FILE__, __LINE__, __func__))
+#endif
+void __assert_fail(const char *expr, const char *file, unsigned int line,
+                   const char *func);
+
+typedef struct _IO_FILE FILE;
+extern FILE *stdin;
+extern FILE *stdout;
+extern FILE *stderr;
+
+/* stdio */
+int printf(const char *fmt, ...);
+int fprintf(FILE *f, const char *fmt, ...);
+int sprintf(char *buf, const char *fmt, ...);
+int snprintf(char *buf, size_t n, const char *fmt, ...);
+int vprintf(const char *fmt, va_list ap);
+int vfprintf(FILE *f, const char *fmt, va_list ap);
+int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+int sscanf(const char *s, const char *fmt, ...);
+int fscanf(FILE *f, const char *fmt, ...);
+int puts(const char *s);
+int putchar(int c);
+int fputs(const char *s, FILE *f);
+int fputc(int c, FILE *f);
+int fflush(FILE *f);
+FILE *fopen(const char *path, const char *mode);
+int fclose(FILE *f);
+size_t fread(void *p, size_t size, size_t n, FILE *f);
+size_t fwrite(const void *p, size_t size, size_t n, FILE *f);
+char *fgets(char *s, int n, FILE *f);
+int fgetc(FILE *f);
+void perror(const char *s);
+
+/* stdlib */
+void *malloc(size_t n);
+void *calloc(size_t n, size_t size);
+void *realloc(void *p, size_t n);
+void free(void *p);
+void qsort(void *base, size_t n, size_t size,
+           int (*cmp)(const void *, const void *));
+void *bsearch(const void *key, const void *base, size_t n, size_t size,
+              int (*cmp)(const void *, const void *));
+int abs(int x);
+long labs(long x);
+long long llabs(long long x);
+int atoi(const char *s);
+long atol(const char *s);
+double atof(const char *s);
+double strtod(const char *s, char **end);
+float strtof(const char *s, char **end);
+long strtol(const char *s, char **end, int base);
+long long strtoll(const char *s, char **end, int base);
+unsigned long strtoul(const char *s, char **end, int base);
+unsigned long long strtoull(const char *s, char **end, int base);
+char *getenv(const char *name);
+int rand(void);
+void srand(unsigned int seed);
+void exit(int status);
+void _exit(int status);
+void abort(void);
+
+/* string */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *p, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+void *memchr(const void *p, int c, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strcpy(char *dst, const char *src);
+char *strncpy(char *dst, const char *src, size_t n);
+char *strcat(char *dst, const char *src);
+char *strncat(char *dst, const char *src, size_t n);
+char *strchr(const char *s, int c);
+char *strrchr(const char *s, int c);
+char *strstr(const char *s, const char *sub);
+char *strdup(const char *s);
+size_t strspn(const char *s, const char *accept);
+size_t strcspn(const char *s, const char *reject);
+char *strerror(int err);
+
+/* math */
+double sqrt(double x);
+double cbrt(double x);
+double exp(double x);
+double exp2(double x);
+double expm1(double x);
+double log(double x);
+double log2(double x);
+double log10(double x);
+double log1p(double x);
+double pow(double x, double y);
+double sin(double x);
+double cos(double x);
+double tan(double x);
+double asin(double x);
+double acos(double x);
+double atan(double x);
+double atan2(double y, double x);
+double sinh(double x);
+double cosh(double x);
+double tanh(double x);
+double asinh(double x);
+double acosh(double x);
+double atanh(double x);
+double fabs(double x);
+double floor(double x);
+double ceil(double x);
+double round(double x);
+double trunc(double x);
+double rint(double x);
+long lround(double x);
+long lrint(double x);
+double fmod(double x, double y);
+double remainder(double x, double y);
+double fmin(double x, double y);
+double fmax(double x, double y);
+double fma(double x, double y, double z);
+double hypot(double x, double y);
+double erf(double x);
+double erfc(double x);
+double tgamma(double x);
+double lgamma(double x);
+double copysign(double x, double y);
+double nextafter(double x, double y);
+double ldexp(double x, int e);
+double frexp(double x, int *e);
+double modf(double x, double *ip);
+float sqrtf(float x);
+float expf(float x);
+float logf(float x);
+float powf(float x, float y);
+float sinf(float x);
+float cosf(float x);
+float tanhf(float x);
+float fabsf(float x);
+float floorf(float x);
+float ceilf(float x);
+float roundf(float x);
+float fminf(float x, float y);
+float fmaxf(float x, float y);
+#else
+/* ---- any other compiler: the real system headers ---- */
+#include <assert.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- resident arrays ---- */
+
+/* Element types, as NumPy names them. */
+enum hr_dtype {
+    HR_BOOL, HR_INT8, HR_INT16, HR_INT32, HR_INT64,
+    HR_UINT8, HR_UINT16, HR_UINT32, HR_UINT64,
+    HR_FLOAT16, HR_FLOAT32, HR_FLOAT64, HR_COMPLEX64, HR_COMPLEX128,
+    HR_NDTYPES
+};
+
+#define HR_MAX_NDIM 64
+
+/* Layout flags of struct hr_array.flags. */
+#define HR_C_CONTIGUOUS 1   /* row-major, no gaps */
+#define HR_F_CONTIGUOUS 2   /* column-major (Fortran order), no gaps */
+
+/* A resident array: a read-only view that the task borrows for the run. */
+struct hr_array {
+    const void *data;           /* first element; never writable */
+    int dtype;                  /* enum hr_dtype, native byte order */
+    int ndim;                   /* 0 for a scalar */
+    int64_t shape[HR_MAX_NDIM]; /* elements along each axis */
+    int64_t strides[HR_MAX_NDIM]; /* bytes between neighbours on each axis */
+    int64_t size;               /* number of elements */
+    int64_t itemsize;           /* bytes per element */
+    int64_t nbytes;             /* size * itemsize */
+    int flags;                  /* HR_C_CONTIGUOUS | HR_F_CONTIGUOUS */
+    const char *name;           /* the name given at load, e.g. "demo" */
+};
+
+/* Element i of a, counted in C (row-major) order, converted to double.
+ * Works for every dtype and layout; complex gives the real part. */
+double hr_at(const struct hr_array *a, int64_t i);
+
+/* Typed views: a pointer to the elements when a has that dtype and is
+ * C-contiguous; otherwise the run stops with a message naming both. */
+const double *hr_f64(const struct hr_array *a);
+const float *hr_f32(const struct hr_array *a);
+const int8_t *hr_i8(const struct hr_array *a);
+const int16_t *hr_i16(const struct hr_array *a);
+const int32_t *hr_i32(const struct hr_array *a);
+const int64_t *hr_i64(const struct hr_array *a);
+const uint8_t *hr_u8(const struct hr_array *a);
+const uint16_t *hr_u16(const struct hr_array *a);
+const uint32_t *hr_u32(const struct hr_array *a);
+const uint64_t *hr_u64(const struct hr_array *a);
+const bool *hr_bool(const struct hr_array *a);
+
+/* Another resident array by name; NULL when there is none. */
+const struct hr_array *hr_array_get(const char *name);
+
+/* Rows and columns of a 2-d array (a 1-d array is one row). */
+int64_t hr_rows(const struct hr_array *a);
+int64_t hr_cols(const struct hr_array *a);
+
+/* Name of a dtype ("float64", ...). */
+const char *hr_dtype_name(int dtype);
+
+/* ---- the run ---- */
+
+/* Arguments after the task name: `run NAME 0.5 10 text`. Index from 0.
+ * The default is returned when argument i is absent; an argument that is
+ * present but not a number stops the run with a message. */
+int hr_nargs(void);
+double hr_arg_f64(int i, double dflt);
+int64_t hr_arg_i64(int i, int64_t dflt);
+const char *hr_arg_str(int i, const char *dflt);
+
+/* Stop this run with a message (printf format); the session goes on. */
+void hr_fail(const char *fmt, ...);
+
+/* Report progress of a long task: drawn as a bar on a terminal. */
+void hr_progress(int64_t done, int64_t total);
+
+/* Run fn(ctx, begin, end) over [0, n) in chunks on hotrun's thread pool
+ * (one thread per core, the caller included).  Returns when all chunks are
+ * done.  fn must only write to memory it owns per chunk. */
+void hr_parallel_for(int64_t n, void (*fn)(void *ctx, int64_t begin,
+                     int64_t end), void *ctx);
+
+/* Number of threads hr_parallel_for uses. */
+int hr_nthreads(void);
+
+/* ---- native kernels: vectorised, multi-threaded, every dtype and layout ---- */
+
+double hr_sum(const struct hr_array *a);
+double hr_sumsq(const struct hr_array *a);
+double hr_dot(const struct hr_array *a, const struct hr_array *b);
+double hr_min(const struct hr_array *a);  /* NaN for an empty array */
+double hr_max(const struct hr_array *a);
+double hr_mean(const struct hr_array *a);
+double hr_var(const struct hr_array *a);  /* population variance (ddof 0) */
+
+/* counts[nbins] gets how many elements fall in [lo, hi) split evenly; the
+ * last bin includes hi; values outside are not counted.  Returns the
+ * number counted. */
+int64_t hr_histogram(const struct hr_array *a, double lo, double hi,
+                     int64_t nbins, int64_t *counts);
+
+/* Reductions of a 2-d array along one axis (a 1-d array is one row):
+ * out has hr_rows(a) entries for the row forms, hr_cols(a) for columns. */
+void hr_row_sums(const struct hr_array *a, double *out);
+void hr_col_sums(const struct hr_array *a, double *out);
+void hr_row_means(const struct hr_array *a, double *out);
+void hr_col_means(const struct hr_array *a, double *out);
+void hr_row_mins(const struct hr_array *a, double *out);
+void hr_row_maxs(const struct hr_array *a, double *out);
+void hr_col_mins(const struct hr_array *a, double *out);
+void hr_col_maxs(const struct hr_array *a, double *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HOTRUN_H */
