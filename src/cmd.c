@@ -1,0 +1,741 @@
+/* cmd.c - the command table, its handlers and how results are printed */
+#include "cmd.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "watch.h"
+
+#define MAX_RUNS 100000
+
+#define RED "\033[31m"
+#define DIM "\033[2m"
+#define BOLD "\033[1m"
+#define YELLOW "\033[33m"
+#define RESET "\033[0m"
+
+static const struct hr_cmd commands[];
+
+/* ---- output ---- */
+
+void hr_cmd_error(const struct hr_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+
+    fflush(stdout);
+    if (ctx != NULL && ctx->color)
+        fputs(RED, stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    if (ctx != NULL && ctx->color)
+        fputs(RESET, stderr);
+    fputc('\n', stderr);
+    fflush(stderr);
+}
+
+void hr_cmd_format_value(double v, char *buf, size_t len)
+{
+    int prec;
+
+    if (isnan(v)) {
+        snprintf(buf, len, "nan");
+        return;
+    }
+    if (isinf(v)) {
+        snprintf(buf, len, v > 0 ? "inf" : "-inf");
+        return;
+    }
+    for (prec = 15; prec <= 17; prec++) {
+        snprintf(buf, len, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    /* "12" reads as an integer: show that the value is a double */
+    if (strspn(buf, "-0123456789") == strlen(buf) && strlen(buf) + 3 < len)
+        strcat(buf, ".0");
+}
+
+void hr_cmd_format_ms(double ms, char *buf, size_t len)
+{
+    if (ms < 1.0)
+        snprintf(buf, len, "%.0f us", ms * 1e3);
+    else if (ms < 10.0)
+        snprintf(buf, len, "%.2f ms", ms);
+    else if (ms < 1000.0)
+        snprintf(buf, len, "%.1f ms", ms);
+    else
+        snprintf(buf, len, "%.2f s", ms / 1e3);
+}
+
+static void format_rate(double bytes, double ms, char *buf, size_t len)
+{
+    double gbs = ms > 0 ? bytes / (ms * 1e6) : 0;
+
+    if (gbs >= 0.1)
+        snprintf(buf, len, "%.2f GB/s", gbs);
+    else
+        snprintf(buf, len, "%.1f MB/s", gbs * 1e3);
+}
+
+/* "NAME = VALUE  (TIME, RATE)" on stdout */
+static void print_result(const struct hr_ctx *ctx, const char *task,
+                         double value, const char *timing)
+{
+    char v[64];
+
+    hr_cmd_format_value(value, v, sizeof v);
+    if (ctx->color)
+        printf(BOLD "%s" RESET " = %s  " DIM "(%s)" RESET "\n", task, v,
+               timing);
+    else
+        printf("%s = %s  (%s)\n", task, v, timing);
+    fflush(stdout);
+}
+
+static void print_note(const struct hr_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void print_note(const struct hr_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (ctx->color)
+        fputs(DIM, stdout);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    if (ctx->color)
+        fputs(RESET, stdout);
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
+static void print_warnings(const struct hr_ctx *ctx, const char *w)
+{
+    if (w == NULL || *w == '\0')
+        return;
+    fflush(stdout);
+    if (ctx->color)
+        fputs(YELLOW, stderr);
+    fputs(w, stderr);
+    if (ctx->color)
+        fputs(RESET, stderr);
+    fflush(stderr);
+}
+
+/* ---- words ---- */
+
+int hr_cmd_split(const char *line, char ***out, struct hr_err *err)
+{
+    size_t n = strlen(line);
+    char **argv = calloc(n / 2 + 2, sizeof *argv);
+    char *word = malloc(n + 1);
+    const char *p = line;
+    int argc = 0;
+
+    if (argv == NULL || word == NULL) {
+        free(argv);
+        free(word);
+        return HR_ENOMEM;
+    }
+    for (;;) {
+        size_t len = 0;
+        char quote = 0;
+
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            p++;
+        if (*p == '\0')
+            break;
+        while (*p != '\0' && (quote || (*p != ' ' && *p != '\t' &&
+                                         *p != '\n' && *p != '\r'))) {
+            if (quote && *p == quote) {
+                quote = 0;
+            } else if (!quote && (*p == '"' || *p == '\'')) {
+                quote = *p;
+            } else if (*p == '\\' && quote != '\'' && p[1] != '\0') {
+                word[len++] = *++p;
+            } else {
+                word[len++] = *p;
+            }
+            p++;
+        }
+        if (quote) {
+            hr_err_set(err, "unclosed %c quote", quote);
+            hr_cmd_free_words(argc, argv);
+            free(word);
+            return -1;
+        }
+        argv[argc] = strndup(word, len);
+        if (argv[argc] == NULL) {
+            hr_cmd_free_words(argc, argv);
+            free(word);
+            return HR_ENOMEM;
+        }
+        argc++;
+    }
+    free(word);
+    *out = argv;
+    return argc;
+}
+
+void hr_cmd_free_words(int argc, char **argv)
+{
+    int i;
+
+    if (argv == NULL)
+        return;
+    for (i = 0; i < argc; i++)
+        free(argv[i]);
+    free(argv);
+}
+
+/* argv joined back into one line, quoting words with spaces */
+static char *join_words(int argc, char **argv)
+{
+    size_t len = 1;
+    char *s = NULL;
+    int i;
+
+    for (i = 0; i < argc; i++)
+        len += strlen(argv[i]) * 2 + 3;
+    s = malloc(len);
+    if (s == NULL)
+        return NULL;
+    s[0] = '\0';
+    for (i = 0; i < argc; i++) {
+        const char *w = argv[i];
+        int q = *w == '\0' || strpbrk(w, " \t'\"\\") != NULL;
+        char *e = s + strlen(s);
+
+        if (i > 0)
+            *e++ = ' ';
+        if (q)
+            *e++ = '"';
+        for (; *w != '\0'; w++) {
+            if (q && (*w == '"' || *w == '\\'))
+                *e++ = '\\';
+            *e++ = *w;
+        }
+        if (q)
+            *e++ = '"';
+        *e = '\0';
+    }
+    return s;
+}
+
+/* ---- commands ---- */
+
+static void print_usage(const struct hr_ctx *ctx, const struct hr_cmd *c)
+{
+    hr_cmd_error(ctx, "usage: %s", c->usage);
+}
+
+static int cmd_help(struct hr_ctx *ctx, int argc, char **argv)
+{
+    const struct hr_cmd *c = NULL;
+
+    if (argc == 2) {
+        c = hr_cmd_lookup(argv[1]);
+        if (c == NULL) {
+            const char *near = hr_cmd_nearest(argv[1]);
+
+            if (near != NULL)
+                hr_cmd_error(ctx, "help: no command '%s' (did you mean "
+                             "%s?)", argv[1], near);
+            else
+                hr_cmd_error(ctx, "help: no command '%s' (type 'help')",
+                             argv[1]);
+            return HR_CMD_ERR;
+        }
+        printf("usage: %s\n  %s\nexample:\n  %s\n", c->usage, c->summary,
+               c->example);
+        return HR_CMD_OK;
+    }
+    printf("commands (help COMMAND for usage and an example):\n");
+    for (c = commands; c->name != NULL; c++)
+        printf("  %-30s %s\n", c->usage, c->summary);
+    printf("  %-30s %s\n", "(empty line)",
+           "repeat the last reload and run");
+    printf("task files: #include \"hotrun.h\"; every non-static function "
+           "double NAME(const struct hr_array *a) is a task\n");
+    return HR_CMD_OK;
+}
+
+static int cmd_load(struct hr_ctx *ctx, int argc, char **argv)
+{
+    struct hr_raw_spec raw = { 0 };
+    struct hr_err err = { { 0 } };
+    int have_dtype = 0, have_shape = 0;
+    const char *spec = NULL;
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--dtype") == 0 && i + 1 < argc) {
+            if (hr_dtype_parse(argv[++i], &raw.dtype, &raw.big_endian)) {
+                hr_cmd_error(ctx, "load: unknown dtype '%s'", argv[i]);
+                return HR_CMD_ERR;
+            }
+            have_dtype = 1;
+        } else if (strcmp(argv[i], "--shape") == 0 && i + 1 < argc) {
+            if (hr_shape_parse(argv[++i], &raw)) {
+                hr_cmd_error(ctx, "load: '%s' is not a shape like 5000x5000",
+                             argv[i]);
+                return HR_CMD_ERR;
+            }
+            have_shape = 1;
+        } else if (strcmp(argv[i], "--order") == 0 && i + 1 < argc) {
+            raw.fortran = argv[++i][0] == 'F' || argv[i][0] == 'f';
+        } else if (spec == NULL && argv[i][0] != '-') {
+            spec = argv[i];
+        } else {
+            print_usage(ctx, hr_cmd_lookup("load"));
+            return HR_CMD_ERR;
+        }
+    }
+    if (spec == NULL || have_dtype != have_shape) {
+        print_usage(ctx, hr_cmd_lookup("load"));
+        return HR_CMD_ERR;
+    }
+    if (hr_ctx_load(ctx, spec, have_dtype ? &raw : NULL, &err) != 0) {
+        hr_cmd_error(ctx, "%s", err.msg);
+        return HR_CMD_ERR;
+    }
+    return HR_CMD_OK;
+}
+
+static int cmd_arrays(struct hr_ctx *ctx, int argc, char **argv)
+{
+    int i;
+
+    (void)argc;
+    (void)argv;
+    if (ctx->narrays == 0) {
+        print_note(ctx, "no arrays (load [NAME=]FILE)");
+        return HR_CMD_OK;
+    }
+    printf("  %-12s %-10s %-16s %12s  %-9s %s\n", "name", "dtype", "shape",
+           "bytes", "loaded", "file");
+    for (i = 0; i < ctx->narrays; i++) {
+        const struct hr_resident *r = ctx->arrays[i];
+        char shape[128];
+
+        hr_shape_format(&r->view, shape, sizeof shape);
+        printf("%c %-12s %-10s %-16s %12lld  %-9s %s%s\n",
+               i == ctx->current ? '*' : ' ', r->name,
+               hr_dtype_name(r->view.dtype), shape,
+               (long long)r->view.nbytes, r->how, r->path,
+               (r->view.flags & HR_C_CONTIGUOUS) || r->view.ndim < 2
+                   ? "" : " (fortran order)");
+    }
+    return HR_CMD_OK;
+}
+
+static int cmd_use(struct hr_ctx *ctx, int argc, char **argv)
+{
+    struct hr_err err = { { 0 } };
+
+    (void)argc;
+    if (hr_ctx_use(ctx, argv[1], &err) != 0) {
+        hr_cmd_error(ctx, "%s", err.msg);
+        return HR_CMD_ERR;
+    }
+    return HR_CMD_OK;
+}
+
+static int remember(char **slot, int argc, char **argv)
+{
+    char *s = join_words(argc, argv);
+
+    if (s == NULL)
+        return HR_ENOMEM;
+    free(*slot);
+    *slot = s;
+    return 0;
+}
+
+static int cmd_reload(struct hr_ctx *ctx, int argc, char **argv)
+{
+    struct hr_err err = { { 0 } };
+    struct hr_module *m = NULL;
+    char line[1024];
+    size_t len = 0;
+    int i;
+
+    (void)argc;
+    free(ctx->last_reload);
+    ctx->last_reload = strdup(argv[1]);
+    if (hr_ctx_reload(ctx, argv[1], &m, &err) != 0) {
+        hr_cmd_error(ctx, "%s", err.msg);
+        if (hr_ctx_module(ctx, argv[1]) != NULL)
+            hr_cmd_error(ctx, "reload: %s did not compile; the last good "
+                         "version stays loaded", argv[1]);
+        return HR_CMD_ERR;
+    }
+    print_warnings(ctx, m->warnings);
+    line[0] = '\0';
+    for (i = 0; i < m->ntasks && len + 2 < sizeof line; i++)
+        len += (size_t)snprintf(line + len, sizeof line - len, "%s%s",
+                                i ? " " : "", m->tasks[i].name);
+    {
+        char t[32];
+
+        hr_cmd_format_ms(m->compile_ms, t, sizeof t);
+        print_note(ctx, "reloaded %s: %s (%s)", m->path, line, t);
+    }
+    return HR_CMD_OK;
+}
+
+static int cmd_unload(struct hr_ctx *ctx, int argc, char **argv)
+{
+    struct hr_err err = { { 0 } };
+
+    (void)argc;
+    if (hr_ctx_unload(ctx, argv[1], &err) != 0) {
+        hr_cmd_error(ctx, "%s", err.msg);
+        return HR_CMD_ERR;
+    }
+    return HR_CMD_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static int cmd_run(struct hr_ctx *ctx, int argc, char **argv)
+{
+    struct hr_err err = { { 0 } };
+    const struct hr_module *mod = NULL;
+    const struct hr_task *task = NULL;
+    const struct hr_resident *arr = NULL;
+    struct hr_result res = { 0 };
+    double *times = NULL;
+    long n = 1;
+    int first = 1;
+    int i;
+    int rc = HR_CMD_ERR;
+    char t[32], rate[32], timing[256];
+
+    if (remember(&ctx->last_run, argc, argv) != 0)
+        return HR_CMD_ERR;
+    if (strcmp(argv[1], "-n") == 0) {
+        char *end = NULL;
+
+        if (argc < 4) {
+            print_usage(ctx, hr_cmd_lookup("run"));
+            return HR_CMD_ERR;
+        }
+        n = strtol(argv[2], &end, 10);
+        if (*end != '\0' || n < 1 || n > MAX_RUNS) {
+            hr_cmd_error(ctx, "run: -n wants a count from 1 to %d, not '%s'",
+                         MAX_RUNS, argv[2]);
+            return HR_CMD_ERR;
+        }
+        first = 3;
+    }
+    if (hr_ctx_find(ctx, argv[first], &mod, &task, &err) != 0) {
+        hr_cmd_error(ctx, "%s", err.msg);
+        return HR_CMD_ERR;
+    }
+    arr = hr_ctx_array(ctx, NULL);
+    times = malloc((size_t)n * sizeof *times);
+    if (times == NULL)
+        return HR_CMD_ERR;
+    for (i = 0; i < n; i++) {
+        if (hr_ctx_run(ctx, mod, task, arr, argc - first - 1,
+                       argv + first + 1, &res, &err) != 0) {
+            hr_cmd_error(ctx, "run: %s", err.msg);
+            goto out;
+        }
+        times[i] = res.ms;
+    }
+    if (arr == NULL)
+        arr = hr_ctx_array(ctx, NULL);
+    if (n == 1) {
+        hr_cmd_format_ms(res.ms, t, sizeof t);
+        format_rate((double)arr->view.nbytes, res.ms, rate, sizeof rate);
+        snprintf(timing, sizeof timing, "%s, %s", t, rate);
+    } else {
+        char lo[32], hi[32];
+
+        qsort(times, (size_t)n, sizeof *times, cmp_double);
+        hr_cmd_format_ms(times[0], lo, sizeof lo);
+        hr_cmd_format_ms(times[n / 2], t, sizeof t);
+        hr_cmd_format_ms(times[n - 1], hi, sizeof hi);
+        format_rate((double)arr->view.nbytes, times[n / 2], rate,
+                    sizeof rate);
+        snprintf(timing, sizeof timing, "min %s / median %s / max %s over "
+                 "%ld runs, %s", lo, t, hi, n, rate);
+    }
+    print_result(ctx, task->name, res.value, timing);
+    rc = HR_CMD_OK;
+out:
+    free(times);
+    return rc;
+}
+
+static int cmd_list(struct hr_ctx *ctx, int argc, char **argv)
+{
+    int i, j;
+
+    (void)argc;
+    (void)argv;
+    if (ctx->nmods == 0) {
+        print_note(ctx, "no modules (reload FILE)");
+        return HR_CMD_OK;
+    }
+    for (i = 0; i < ctx->nmods; i++) {
+        const struct hr_module *m = ctx->mods[i];
+        struct tm tm;
+        char when[32], t[32];
+
+        localtime_r(&m->compiled_at.tv_sec, &tm);
+        strftime(when, sizeof when, "%H:%M:%S", &tm);
+        hr_cmd_format_ms(m->compile_ms, t, sizeof t);
+        printf("%s  (compiled %s in %s%s)\n", m->path, when, t,
+               m->uses_libc_fallback ? ", names from libc" : "");
+        for (j = 0; j < m->ntasks; j++)
+            printf("  %s\n", m->tasks[j].name);
+    }
+    return HR_CMD_OK;
+}
+
+static int cmd_timeout(struct hr_ctx *ctx, int argc, char **argv)
+{
+    char *end = NULL;
+    double v;
+
+    if (argc == 1) {
+        if (ctx->timeout_s > 0)
+            printf("timeout %g s\n", ctx->timeout_s);
+        else
+            printf("timeout off\n");
+        return HR_CMD_OK;
+    }
+    if (strcmp(argv[1], "off") == 0 || strcmp(argv[1], "0") == 0) {
+        ctx->timeout_s = 0;
+        return HR_CMD_OK;
+    }
+    v = strtod(argv[1], &end);
+    if (end == argv[1] || *end != '\0' || !(v > 0) || v > 1e9) {
+        hr_cmd_error(ctx, "timeout: '%s' is not a number of seconds or off",
+                     argv[1]);
+        return HR_CMD_ERR;
+    }
+    ctx->timeout_s = v;
+    return HR_CMD_OK;
+}
+
+static int cmd_isolate(struct hr_ctx *ctx, int argc, char **argv)
+{
+    if (argc == 1) {
+        printf("isolate %s\n", ctx->isolate ? "on" : "off");
+        return HR_CMD_OK;
+    }
+    if (strcmp(argv[1], "on") == 0) {
+        ctx->isolate = 1;
+    } else if (strcmp(argv[1], "off") == 0) {
+        ctx->isolate = 0;
+    } else {
+        hr_cmd_error(ctx, "isolate: '%s' is not on or off", argv[1]);
+        return HR_CMD_ERR;
+    }
+    return HR_CMD_OK;
+}
+
+static int cmd_checksum(struct hr_ctx *ctx, int argc, char **argv)
+{
+    const struct hr_resident *r = hr_ctx_array(ctx, argc > 1 ? argv[1]
+                                                             : NULL);
+
+    if (r == NULL) {
+        hr_cmd_error(ctx, "checksum: no array %s%s", argc > 1 ? argv[1] : "",
+                     argc > 1 ? "" : "is loaded");
+        return HR_CMD_ERR;
+    }
+    printf("%s %016llx\n", r->name,
+           (unsigned long long)hr_ctx_checksum(r));
+    return HR_CMD_OK;
+}
+
+static int cmd_quit(struct hr_ctx *ctx, int argc, char **argv)
+{
+    (void)ctx;
+    (void)argc;
+    (void)argv;
+    return HR_CMD_QUIT;
+}
+
+static const struct hr_cmd commands[] = {
+    { "reload", cmd_reload, 2, "reload FILE",
+      "compile the task file FILE in memory (replaces its last version)",
+      "reload tasks/demo.c", HR_ARG_FILE },
+    { "run", cmd_run, -2, "run [-n N] [FILE:]TASK [ARGS...]",
+      "run TASK on the default array; -n N repeats and shows min/median/max",
+      "run -n 10 demo.c:some_task", HR_ARG_TASK },
+    { "list", cmd_list, 1, "list",
+      "show each loaded module, its tasks and when it was compiled",
+      "list", HR_ARG_NONE },
+    { "unload", cmd_unload, 2, "unload FILE",
+      "forget the module compiled from FILE", "unload tasks/demo.c",
+      HR_ARG_FILE },
+    { "load", cmd_load, -2,
+      "load [NAME=]FILE [--dtype T --shape S [--order C|F]]",
+      "load an array (.npy, or raw binary with --dtype and --shape)",
+      "load prices=data/prices.npy", HR_ARG_FILE },
+    { "arrays", cmd_arrays, 1, "arrays",
+      "show the resident arrays (* marks the default)", "arrays",
+      HR_ARG_NONE },
+    { "use", cmd_use, 2, "use NAME", "make NAME the default array",
+      "use prices", HR_ARG_ARRAY },
+    { "checksum", cmd_checksum, -1, "checksum [NAME]",
+      "checksum of an array's bytes (shows the data is intact)",
+      "checksum demo", HR_ARG_ARRAY },
+    { "timeout", cmd_timeout, -1, "timeout [SEC|off]",
+      "stop runs that take longer than SEC seconds", "timeout 5",
+      HR_ARG_WORD },
+    { "isolate", cmd_isolate, -1, "isolate [on|off]",
+      "run tasks in a forked child, so a crash cannot touch the session",
+      "isolate on", HR_ARG_WORD },
+    { "watch", hr_watch_cmd, -1, "watch [FILE [TASK [ARGS...]]]",
+      "rerun FILE's tasks (or TASK) on every save; alone: list watches",
+      "watch tasks/demo.c some_task", HR_ARG_FILE },
+    { "unwatch", hr_unwatch_cmd, -1, "unwatch [FILE]",
+      "stop watching FILE (all files when none is given)",
+      "unwatch tasks/demo.c", HR_ARG_FILE },
+    { "help", cmd_help, -1, "help [COMMAND]",
+      "list the commands, or show one's usage and an example",
+      "help run", HR_ARG_COMMAND },
+    { "quit", cmd_quit, 1, "quit", "leave hotrun (also Ctrl-D)", "quit",
+      HR_ARG_NONE },
+    { NULL, NULL, 0, NULL, NULL, NULL, HR_ARG_NONE }
+};
+
+const struct hr_cmd *hr_cmd_table(void)
+{
+    return commands;
+}
+
+const struct hr_cmd *hr_cmd_lookup(const char *name)
+{
+    const struct hr_cmd *c;
+
+    if (strcmp(name, "exit") == 0)
+        name = "quit";
+    for (c = commands; c->name != NULL; c++) {
+        if (strcmp(c->name, name) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+/* Levenshtein distance, for "did you mean". */
+static int distance(const char *a, const char *b)
+{
+    int row[64];
+    int la = (int)strlen(a), lb = (int)strlen(b);
+    int i, j;
+
+    if (la > 62 || lb > 62)
+        return 99;
+    for (j = 0; j <= lb; j++)
+        row[j] = j;
+    for (i = 1; i <= la; i++) {
+        int prev = row[0];
+
+        row[0] = i;
+        for (j = 1; j <= lb; j++) {
+            int cur = row[j];
+            int best = prev + (a[i - 1] != b[j - 1]);
+
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+const char *hr_cmd_nearest(const char *name)
+{
+    const struct hr_cmd *c;
+    const char *best = NULL;
+    int bestd = 3;
+
+    for (c = commands; c->name != NULL; c++) {
+        int d = distance(name, c->name);
+
+        if (strncmp(name, c->name, strlen(name)) == 0 && strlen(name) >= 2)
+            d = 1;
+        if (d < bestd) {
+            bestd = d;
+            best = c->name;
+        }
+    }
+    return best;
+}
+
+int hr_cmd_execv(struct hr_ctx *ctx, int argc, char **argv)
+{
+    const struct hr_cmd *c = hr_cmd_lookup(argv[0]);
+    int rc;
+
+    if (c == NULL) {
+        const char *near = hr_cmd_nearest(argv[0]);
+
+        if (near != NULL)
+            hr_cmd_error(ctx, "%s: unknown command (did you mean %s?)",
+                         argv[0], near);
+        else
+            hr_cmd_error(ctx, "%s: unknown command (type 'help')", argv[0]);
+        ctx->failures++;
+        ctx->input_errors++;
+        return HR_CMD_ERR;
+    }
+    if ((c->arity > 0 && argc != c->arity) ||
+        (c->arity < 0 && argc < -c->arity)) {
+        print_usage(ctx, c);
+        ctx->failures++;
+        ctx->input_errors++;
+        return HR_CMD_ERR;
+    }
+    rc = c->fn(ctx, argc, argv);
+    fflush(stdout);
+    if (rc == HR_CMD_ERR)
+        ctx->failures++;
+    return rc;
+}
+
+int hr_cmd_exec(struct hr_ctx *ctx, const char *line)
+{
+    struct hr_err err = { { 0 } };
+    char **argv = NULL;
+    int argc = hr_cmd_split(line, &argv, &err);
+    int rc;
+
+    if (argc < 0) {
+        hr_cmd_error(ctx, "%s", argc == -1 ? err.msg : "out of memory");
+        ctx->failures++;
+        ctx->input_errors++;
+        return HR_CMD_ERR;
+    }
+    if (argc == 0 || argv[0][0] == '#') {
+        hr_cmd_free_words(argc, argv);
+        return HR_CMD_OK;
+    }
+    rc = hr_cmd_execv(ctx, argc, argv);
+    hr_cmd_free_words(argc, argv);
+    return rc;
+}

@@ -1,0 +1,76 @@
+/* jit.h - compile a task file into memory with libtcc
+ *
+ * A module is one task file compiled into one block of executable memory.
+ * The compiler state is freed as soon as the code is relocated: a module is
+ * just its code, its task list and its metadata.  Every non-static function
+ * of the file is a task.  Only jit.c includes libtcc.h.
+ */
+#ifndef HR_JIT_H
+#define HR_JIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "err.h"
+#include "guard.h"
+
+/* A name a task may link against, bound by the host. */
+struct hr_sym {
+    const char *name;
+    const void *addr;
+};
+
+struct hr_jit_opts {
+    const struct hr_sym *syms;  /* borrowed for the call */
+    size_t nsyms;
+    const char *include_dir;    /* where hotrun.h lives */
+    const char *tcc_dir;        /* TinyCC's own lib dir (libtcc1, include) */
+};
+
+struct hr_task {
+    char *name;                 /* owned by the module */
+    hr_task_fn fn;
+};
+
+struct hr_module {
+    char *path;                 /* owned: the path as given to reload */
+    char *realpath;             /* owned: canonical path, the module's key */
+    struct hr_task *tasks;      /* owned; in definition order */
+    int ntasks;
+    double compile_ms;
+    struct timespec compiled_at;    /* CLOCK_REALTIME */
+    uint64_t hash;              /* of the source text that was compiled */
+    int uses_libc_fallback;     /* linked names outside hotrun.h's subset */
+    void *code;                 /* owned mapping with code and data */
+    size_t code_len;
+    uintptr_t text_end;         /* end of the code proper inside it */
+    char *source;               /* owned copy of the compiled text */
+    char *warnings;             /* owned compiler warnings, or NULL */
+    size_t source_len;
+};
+
+/* Compiles path.  On success *out is owned by the caller (hr_jit_free()).
+ * On failure err gets the compiler's "file:line: message" lines.
+ * Returns 0, HR_ENOENT, HR_EIO, HR_ECOMPILE or HR_ENOMEM. */
+int hr_jit_compile(const char *path, const struct hr_jit_opts *opts,
+                   struct hr_module **out, struct hr_err *err);
+
+/* Frees m and its code; accepts NULL.  Its task pointers die with it. */
+void hr_jit_free(struct hr_module *m);
+
+/* The task named name, or NULL. */
+const struct hr_task *hr_jit_find(const struct hr_module *m,
+                                  const char *name);
+
+/* Nonzero when pc lies in m's code. */
+int hr_jit_contains(const struct hr_module *m, uintptr_t pc);
+
+/* Describes pc inside m as "sum+0x1c (tasks/a.c:12)" into buf. */
+void hr_jit_locate(const struct hr_module *m, uintptr_t pc, char *buf,
+                   size_t len);
+
+/* 64-bit FNV-1a hash of a buffer (also used to compare file contents). */
+uint64_t hr_hash(const void *buf, size_t len);
+
+#endif

@@ -1,0 +1,33 @@
+/* taskmem.h - the allocator that task code's malloc() and friends bind to
+ *
+ * Task allocations are counted against a limit, so that a task that
+ * allocates until malloc fails gets NULL long before the machine runs out,
+ * and the allocations of a run that crashed are freed after it.  Blocks are
+ * owned by the task that allocated them (it frees them with free()).
+ */
+#ifndef HR_TASKMEM_H
+#define HR_TASKMEM_H
+
+#include <stddef.h>
+
+void *hr_task_malloc(size_t n);
+void *hr_task_calloc(size_t n, size_t size);
+void *hr_task_realloc(void *p, size_t n);
+void hr_task_free(void *p);
+char *hr_task_strdup(const char *s);
+
+/* Total bytes tasks may hold at once (0: half of physical memory). */
+void hr_taskmem_set_limit(size_t bytes);
+size_t hr_taskmem_limit(void);
+
+/* Bytes currently held by task allocations. */
+size_t hr_taskmem_in_use(void);
+
+/* Run boundaries, called by the guard: allocations made since
+ * hr_taskmem_run_begin() are freed by hr_taskmem_run_abort() (the run
+ * crashed) or kept by hr_taskmem_run_end() (it returned normally). */
+void hr_taskmem_run_begin(void);
+void hr_taskmem_run_end(void);
+void hr_taskmem_run_abort(void);
+
+#endif
