@@ -1,6 +1,8 @@
 /* jit.c - compile a task file into memory with libtcc */
 #include "jit.h"
 
+#include "lines.h"
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -201,45 +203,61 @@ static int by_address(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* One compile of src into m; binds extra names found by dlsym. */
-static int compile_once(struct hr_module *m, const struct hr_jit_opts *opts,
-                        const char *dir, struct diag *d, int bind_undef)
+/* Compiles m's source text into a new state s (output type and options
+ * as given) under the file's own name.  Returns 0, HR_ENOMEM or
+ * HR_ECOMPILE; *out is set either way and is owned (tcc_delete()). */
+static int compile_source(struct hr_module *m, const char *tcc_dir,
+                          const char *options, int output, struct diag *d,
+                          TCCState **out)
 {
     TCCState *s = tcc_new();
-    struct symlist sl = { m, opts, 0, 0 };
-    size_t i;
-    int size;
-    int rc = HR_ECOMPILE;
     char *text = NULL;
     size_t tlen = strlen(m->path) * 2 + m->source_len + 32;
-    void *mem = MAP_FAILED;
-    void *etext = NULL;
+    int rc = HR_ECOMPILE;
 
+    *out = s;
     if (s == NULL)
         return HR_ENOMEM;
     tcc_set_error_func(s, d, on_diag);
-    if (opts->tcc_dir != NULL)
-        tcc_set_lib_path(s, opts->tcc_dir);
-    tcc_set_options(s, "-nostdlib");
-    tcc_set_output_type(s, TCC_OUTPUT_MEMORY);
-    if (opts->include_dir != NULL)
-        tcc_add_include_path(s, opts->include_dir);
-    tcc_add_include_path(s, dir);
+    if (tcc_dir != NULL)
+        tcc_set_lib_path(s, tcc_dir);
+    tcc_set_options(s, options);
+    tcc_set_output_type(s, output);
+    if (m->include_dir != NULL)
+        tcc_add_include_path(s, m->include_dir);
+    tcc_add_include_path(s, m->dir);
+    /* the text we read (and hashed), under the file's own name */
+    text = malloc(tlen);
+    if (text == NULL)
+        return HR_ENOMEM;
+    snprintf(text, tlen, "#line 1 \"%s\"\n", m->path);
+    memcpy(text + strlen(text), m->source, m->source_len + 1);
+    if (tcc_compile_string(s, text) == 0)
+        rc = 0;
+    free(text);
+    return rc;
+}
+
+/* One compile of m into memory; binds extra names found by dlsym. */
+static int compile_once(struct hr_module *m, const struct hr_jit_opts *opts,
+                        struct diag *d, int bind_undef)
+{
+    TCCState *s = NULL;
+    struct symlist sl = { m, opts, 0, 0 };
+    size_t i;
+    int size;
+    int rc = compile_source(m, opts->tcc_dir, "-nostdlib",
+                            TCC_OUTPUT_MEMORY, d, &s);
+    void *mem = MAP_FAILED;
+    void *etext = NULL;
+
+    if (rc != 0)
+        goto out;
+    rc = HR_ECOMPILE;
     for (i = 0; i < opts->nsyms; i++)
         tcc_add_symbol(s, opts->syms[i].name, opts->syms[i].addr);
     for (i = 0; bind_undef && i < (size_t)d->nundef; i++)
         tcc_add_symbol(s, d->undef[i], dlsym(RTLD_DEFAULT, d->undef[i]));
-
-    /* compile the text we read (and hashed), under the file's own name */
-    text = malloc(tlen);
-    if (text == NULL) {
-        rc = HR_ENOMEM;
-        goto out;
-    }
-    snprintf(text, tlen, "#line 1 \"%s\"\n", m->path);
-    memcpy(text + strlen(text), m->source, m->source_len + 1);
-    if (tcc_compile_string(s, text) < 0)
-        goto out;
     size = tcc_relocate(s, NULL);
     if (size < 0)
         goto out;
@@ -267,8 +285,8 @@ static int compile_once(struct hr_module *m, const struct hr_jit_opts *opts,
 out:
     if (mem != MAP_FAILED)
         munmap(mem, (size_t)size);
-    free(text);
-    tcc_delete(s);
+    if (s != NULL)
+        tcc_delete(s);
     return rc;
 }
 
@@ -331,7 +349,6 @@ int hr_jit_compile(const char *path, const struct hr_jit_opts *opts,
     struct hr_module *m = NULL;
     struct diag d = { 0 };
     struct timespec t0;
-    char *dir = NULL;
     char *slash = NULL;
     int rc = HR_ENOMEM;
 
@@ -343,8 +360,9 @@ int hr_jit_compile(const char *path, const struct hr_jit_opts *opts,
     if (m == NULL)
         goto out;
     m->path = strdup(path);
-    dir = strdup(path);
-    if (m->path == NULL || dir == NULL)
+    m->dir = strdup(path);
+    m->include_dir = opts->include_dir;
+    if (m->path == NULL || m->dir == NULL)
         goto out;
     rc = read_source(path, &m->source, &m->source_len, err);
     if (rc != 0)
@@ -355,15 +373,15 @@ int hr_jit_compile(const char *path, const struct hr_jit_opts *opts,
         goto out;
     }
     m->hash = hr_hash(m->source, m->source_len);
-    slash = strrchr(dir, '/');
+    slash = strrchr(m->dir, '/');
     if (slash == NULL)
-        strcpy(dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
+        strcpy(m->dir, ".");
+    else if (slash == m->dir)
+        m->dir[1] = '\0';
     else
         *slash = '\0';
 
-    rc = compile_once(m, opts, dir, &d, 0);
+    rc = compile_once(m, opts, &d, 0);
     if (rc == HR_ECOMPILE && d.nerrors == d.nundef && resolvable(&d)) {
         /* only names outside hotrun.h's subset were missing: bind them
          * from the host process, as a libc-linked task would get them */
@@ -373,7 +391,7 @@ int hr_jit_compile(const char *path, const struct hr_jit_opts *opts,
         d.wlen = 0;
         d.nerrors = 0;
         m->uses_libc_fallback = 1;
-        rc = compile_once(m, opts, dir, &d, 1);
+        rc = compile_once(m, opts, &d, 1);
     }
     if (rc == HR_ECOMPILE)
         report_undefined(m, &d, err);
@@ -393,7 +411,6 @@ int hr_jit_compile(const char *path, const struct hr_jit_opts *opts,
     m = NULL;
 out:
     diag_clear(&d);
-    free(dir);
     hr_jit_free(m);
     return rc;
 }
@@ -407,6 +424,8 @@ void hr_jit_free(struct hr_module *m)
     free(m->realpath);
     free(m->source);
     free(m->warnings);
+    free(m->dir);
+    hr_lines_free(m->lines);
     free(m);
 }
 
@@ -427,15 +446,74 @@ int hr_jit_contains(const struct hr_module *m, uintptr_t pc)
     return pc >= (uintptr_t)m->code && pc < m->text_end;
 }
 
-void hr_jit_locate(const struct hr_module *m, uintptr_t pc, char *buf,
+/* The line table of m: its source recompiled with -g into an object in
+ * an anonymous memory file, then parsed.  NULL when that fails. */
+static struct hr_lines *module_lines(struct hr_module *m)
+{
+    struct diag d = { 0 };
+    TCCState *s = NULL;
+    struct stat st;
+    char path[64];
+    void *obj = MAP_FAILED;
+    int fd = -1;
+
+    if (m->lines != NULL)
+        return m->lines;
+    fd = memfd_create("hotrun-debug", MFD_CLOEXEC);
+    if (fd < 0)
+        goto out;
+    /* the same options as the in-memory compile (-D__TCC_RUN__ is what
+     * memory output predefines), so that the code has the same layout */
+    if (compile_source(m, NULL, "-nostdlib -g -D__TCC_RUN__",
+                       TCC_OUTPUT_OBJ, &d, &s) != 0)
+        goto out;
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    if (tcc_output_file(s, path) != 0 || fstat(fd, &st) != 0 ||
+        st.st_size <= 0)
+        goto out;
+    obj = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (obj == MAP_FAILED)
+        goto out;
+    if (hr_lines_parse(obj, (size_t)st.st_size, &m->lines, NULL) != 0)
+        m->lines = NULL;
+out:
+    if (obj != MAP_FAILED)
+        munmap(obj, (size_t)st.st_size);
+    if (s != NULL)
+        tcc_delete(s);
+    if (fd >= 0)
+        close(fd);
+    diag_clear(&d);
+    return m->lines;
+}
+
+void hr_jit_locate(struct hr_module *m, uintptr_t pc, char *buf,
                    size_t len)
 {
     const struct hr_task *best = NULL;
+    struct hr_lines *l = NULL;
+    const char *func = NULL, *file = NULL;
+    uint64_t off = 0, foff = 0;
+    int line = 0;
     int i;
 
     buf[0] = '\0';
     if (!hr_jit_contains(m, pc))
         return;
+    l = m->ntasks > 0 ? module_lines(m) : NULL;
+    if (l != NULL &&
+        hr_lines_func_offset(l, m->tasks[0].name, &off, NULL) == 0 &&
+        hr_lines_lookup(l, pc - ((uintptr_t)(const void *)m->tasks[0].fn -
+                                 off), &func, &foff, &file, &line) == 0) {
+        if (file != NULL && line > 0)
+            snprintf(buf, len, "%s+0x%llx (%s:%d)", func,
+                     (unsigned long long)foff, file, line);
+        else
+            snprintf(buf, len, "%s+0x%llx (%s)", func,
+                     (unsigned long long)foff, m->path);
+        return;
+    }
+    /* no line table: the nearest task before pc */
     for (i = 0; i < m->ntasks; i++) {
         if ((uintptr_t)(const void *)m->tasks[i].fn <= pc)
             best = &m->tasks[i];

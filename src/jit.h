@@ -47,6 +47,9 @@ struct hr_module {
     uintptr_t text_end;         /* end of the code proper inside it */
     char *source;               /* owned copy of the compiled text */
     char *warnings;             /* owned compiler warnings, or NULL */
+    struct hr_lines *lines;     /* owned debug line table, made on demand */
+    char *dir;                  /* owned: the file's folder (includes) */
+    const char *include_dir;    /* borrowed from the jit options */
     size_t source_len;
 };
 
@@ -66,8 +69,10 @@ const struct hr_task *hr_jit_find(const struct hr_module *m,
 /* Nonzero when pc lies in m's code. */
 int hr_jit_contains(const struct hr_module *m, uintptr_t pc);
 
-/* Describes pc inside m as "sum+0x1c (tasks/a.c:12)" into buf. */
-void hr_jit_locate(const struct hr_module *m, uintptr_t pc, char *buf,
+/* Describes pc inside m as "sum+0x1c (tasks/a.c:12)" into buf.  The first
+ * call recompiles m's source with debug information into an in-memory
+ * object (not a file) and keeps its line table in m. */
+void hr_jit_locate(struct hr_module *m, uintptr_t pc, char *buf,
                    size_t len);
 
 /* 64-bit FNV-1a hash of a buffer (also used to compare file contents). */
