@@ -3,10 +3,13 @@
 
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,25 +19,147 @@
 
 #define RED "\033[31m"
 #define DIM "\033[2m"
-#define BOLD "\033[1m"
+#define CYAN "\033[36m"
 #define YELLOW "\033[33m"
 #define RESET "\033[0m"
 
 static const struct hr_cmd commands[];
 
+/* ---- where the cursor is ----
+ *
+ * Task code prints through hotrun's own stdout and stderr.  So that a
+ * result never lands after a task's unfinished line, both are replaced by
+ * streams (fopencookie) that pass every byte on to descriptors 1 and 2 and
+ * note whether the last character printed left a line open.  Escape
+ * sequences (colours, readline's cursor moves) do not count; '\r' and '\n'
+ * close the line.  When 1 and 2 are one file (a terminal), they share the
+ * note, which lives in shared memory so that a task run in a forked
+ * child (isolate on) keeps it too.  Output a task writes with write(2) is
+ * not seen.
+ */
+struct out {
+    int fd;
+    int esc;            /* 1: after ESC, 2: inside ESC [ ... */
+    int *open;          /* the last character left a line open */
+};
+
+static int open_local[2];
+static int *open_line = open_local;     /* stdout's, stderr's */
+static struct out outs[2] = {
+    { STDOUT_FILENO, 0, &open_local[0] },
+    { STDERR_FILENO, 0, &open_local[1] },
+};
+static int tracking;
+static int err_tty = 1;         /* colour on stderr too */
+
+static void note(struct out *o, const char *buf, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)buf[i];
+
+        if (o->esc == 1)
+            o->esc = c == '[' ? 2 : 0;
+        else if (o->esc == 2)
+            o->esc = c >= 0x40 && c <= 0x7e ? 0 : 2;
+        else if (c == 033)
+            o->esc = 1;
+        else if (c == '\n' || c == '\r')
+            *o->open = 0;
+        else if ((c >= ' ' && c != 0x7f) || c == '\t')
+            *o->open = 1;
+    }
+}
+
+static ssize_t out_write(void *cookie, const char *buf, size_t n)
+{
+    struct out *o = cookie;
+    size_t done = 0;
+
+    while (done < n) {
+        ssize_t w = write(o->fd, buf + done, n - done);
+
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd p = { o->fd, POLLOUT, 0 };
+
+            poll(&p, 1, -1);
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        done += (size_t)w;
+    }
+    note(o, buf, done);
+    return (ssize_t)done;
+}
+
+void hr_cmd_track_output(void)
+{
+    static const cookie_io_functions_t io = { NULL, out_write, NULL, NULL };
+    struct stat so, se;
+    void *shared = NULL;
+    FILE *o = NULL;
+    FILE *e = NULL;
+
+    if (tracking)
+        return;
+    tracking = 1;
+    err_tty = isatty(STDERR_FILENO);
+    shared = mmap(NULL, sizeof open_local, PROT_READ | PROT_WRITE,
+                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (shared != MAP_FAILED)
+        open_line = shared;
+    outs[0].open = &open_line[0];
+    outs[1].open = &open_line[1];
+    if (fstat(STDOUT_FILENO, &so) == 0 && fstat(STDERR_FILENO, &se) == 0 &&
+        so.st_dev == se.st_dev && so.st_ino == se.st_ino)
+        outs[1].open = &open_line[0];
+    o = fopencookie(&outs[0], "w", io);
+    e = fopencookie(&outs[1], "w", io);
+    if (o == NULL || e == NULL) {
+        if (o != NULL)
+            fclose(o);
+        if (e != NULL)
+            fclose(e);
+        return;
+    }
+    setvbuf(o, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, BUFSIZ);
+    setvbuf(e, NULL, _IONBF, 0);
+    fflush(stdout);
+    fflush(stderr);
+    stdout = o;
+    stderr = e;
+}
+
+void hr_cmd_fresh_line(void)
+{
+    hr_cmd_track_output();
+    fflush(stdout);
+    if (open_line[0]) {
+        fputc('\n', stdout);
+        fflush(stdout);
+    }
+    if (outs[1].open != &open_line[0] && open_line[1])
+        fputc('\n', stderr);
+}
+
 /* ---- output ---- */
 
 void hr_cmd_error(const struct hr_ctx *ctx, const char *fmt, ...)
 {
+    int color = ctx != NULL && ctx->color && err_tty;
     va_list ap;
 
-    fflush(stdout);
-    if (ctx != NULL && ctx->color)
+    hr_cmd_fresh_line();
+    if (color)
         fputs(RED, stderr);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    if (ctx != NULL && ctx->color)
+    if (color)
         fputs(RESET, stderr);
     fputc('\n', stderr);
     fflush(stderr);
@@ -74,6 +199,18 @@ void hr_cmd_format_ms(double ms, char *buf, size_t len)
         snprintf(buf, len, "%.2f s", ms / 1e3);
 }
 
+void hr_cmd_format_bytes(double bytes, char *buf, size_t len)
+{
+    if (bytes < 1e3)
+        snprintf(buf, len, "%.0f B", bytes);
+    else if (bytes < 1e6)
+        snprintf(buf, len, "%.1f kB", bytes / 1e3);
+    else if (bytes < 1e9)
+        snprintf(buf, len, "%.0f MB", bytes / 1e6);
+    else
+        snprintf(buf, len, "%.2f GB", bytes / 1e9);
+}
+
 static void format_rate(double bytes, double ms, char *buf, size_t len)
 {
     double gbs = ms > 0 ? bytes / (ms * 1e6) : 0;
@@ -91,8 +228,9 @@ static void print_result(const struct hr_ctx *ctx, const char *task,
     char v[64];
 
     hr_cmd_format_value(value, v, sizeof v);
+    hr_cmd_fresh_line();
     if (ctx->color)
-        printf(BOLD "%s" RESET " = %s  " DIM "(%s)" RESET "\n", task, v,
+        printf(CYAN "%s" RESET " = %s  " DIM "(%s)" RESET "\n", task, v,
                timing);
     else
         printf("%s = %s  (%s)\n", task, v, timing);
@@ -106,6 +244,7 @@ static void print_note(const struct hr_ctx *ctx, const char *fmt, ...)
 {
     va_list ap;
 
+    hr_cmd_fresh_line();
     if (ctx->color)
         fputs(DIM, stdout);
     va_start(ap, fmt);
@@ -121,11 +260,11 @@ static void print_warnings(const struct hr_ctx *ctx, const char *w)
 {
     if (w == NULL || *w == '\0')
         return;
-    fflush(stdout);
-    if (ctx->color)
+    hr_cmd_fresh_line();
+    if (ctx->color && err_tty)
         fputs(YELLOW, stderr);
     fputs(w, stderr);
-    if (ctx->color)
+    if (ctx->color && err_tty)
         fputs(RESET, stderr);
     fflush(stderr);
 }
@@ -258,13 +397,15 @@ static int cmd_help(struct hr_ctx *ctx, int argc, char **argv)
                c->example);
         return HR_CMD_OK;
     }
-    printf("commands (help COMMAND for usage and an example):\n");
+    printf("commands (help COMMAND shows its usage and an example):\n");
     for (c = commands; c->name != NULL; c++)
-        printf("  %-30s %s\n", c->usage, c->summary);
-    printf("  %-30s %s\n", "(empty line)",
-           "repeat the last reload and run");
-    printf("task files: #include \"hotrun.h\"; every non-static function "
-           "double NAME(const struct hr_array *a) is a task\n");
+        printf("  %-9s %s\n", c->name, c->summary);
+    printf("  %-9s %s\n", "Enter", "on an empty line: repeat the last "
+           "reload and run");
+    printf("keys: Tab completes, Up and Ctrl-R search the history, Ctrl-C "
+           "clears the line\n"
+           "task files: #include \"hotrun.h\"; each non-static function\n"
+           "  double NAME(const struct hr_array *a) is a task\n");
     return HR_CMD_OK;
 }
 
@@ -305,7 +446,18 @@ static int cmd_load(struct hr_ctx *ctx, int argc, char **argv)
     }
     if (hr_ctx_load(ctx, spec, have_dtype ? &raw : NULL, &err) != 0) {
         hr_cmd_error(ctx, "%s", err.msg);
+        ctx->input_errors++;
         return HR_CMD_ERR;
+    }
+    {
+        const struct hr_resident *r = ctx->last_loaded;
+        char shape[64], size[32], t[32];
+
+        hr_shape_format(&r->view, shape, sizeof shape);
+        hr_cmd_format_bytes((double)r->view.nbytes, size, sizeof size);
+        hr_cmd_format_ms(ctx->last_load_ms, t, sizeof t);
+        print_note(ctx, "loaded %s: %s %s, %s, %s (%s)", r->name, shape,
+                   hr_dtype_name(r->view.dtype), size, r->how, t);
     }
     return HR_CMD_OK;
 }
@@ -451,8 +603,13 @@ static int cmd_run(struct hr_ctx *ctx, int argc, char **argv)
     if (times == NULL)
         return HR_CMD_ERR;
     for (i = 0; i < n; i++) {
-        if (hr_ctx_run(ctx, mod, task, arr, argc - first - 1,
-                       argv + first + 1, &res, &err) != 0) {
+        int e = hr_ctx_run(ctx, mod, task, arr, argc - first - 1,
+                           argv + first + 1, &res, &err);
+
+        if (e != 0) {
+            /* the terminal echoed ^C where the cursor was */
+            if (e == HR_EINTR && ctx->interactive && isatty(STDOUT_FILENO))
+                open_line[0] = 1;
             hr_cmd_error(ctx, "run: %s", err.msg);
             goto out;
         }
@@ -577,40 +734,40 @@ static int cmd_quit(struct hr_ctx *ctx, int argc, char **argv)
 
 static const struct hr_cmd commands[] = {
     { "reload", cmd_reload, 2, "reload FILE",
-      "compile the task file FILE in memory (replaces its last version)",
+      "compile a task file in memory, replacing its last version",
       "reload tasks/demo.c", HR_ARG_FILE },
     { "run", cmd_run, -2, "run [-n N] [FILE:]TASK [ARGS...]",
-      "run TASK on the default array; -n N repeats and shows min/median/max",
+      "run a task on the default array (-n N: min/median/max of N runs)",
       "run -n 10 demo.c:some_task", HR_ARG_TASK },
     { "list", cmd_list, 1, "list",
-      "show each loaded module, its tasks and when it was compiled",
+      "show the loaded modules, their tasks and when they were compiled",
       "list", HR_ARG_NONE },
     { "unload", cmd_unload, 2, "unload FILE",
-      "forget the module compiled from FILE", "unload tasks/demo.c",
+      "forget the module compiled from a task file", "unload tasks/demo.c",
       HR_ARG_FILE },
     { "load", cmd_load, -2,
       "load [NAME=]FILE [--dtype T --shape S [--order C|F]]",
-      "load an array (.npy, or raw binary with --dtype and --shape)",
+      "load an array: .npy, or raw binary with --dtype and --shape",
       "load prices=data/prices.npy", HR_ARG_FILE },
     { "arrays", cmd_arrays, 1, "arrays",
       "show the resident arrays (* marks the default)", "arrays",
       HR_ARG_NONE },
-    { "use", cmd_use, 2, "use NAME", "make NAME the default array",
+    { "use", cmd_use, 2, "use NAME", "make the array NAME the default",
       "use prices", HR_ARG_ARRAY },
     { "checksum", cmd_checksum, -1, "checksum [NAME]",
       "checksum of an array's bytes (shows the data is intact)",
       "checksum demo", HR_ARG_ARRAY },
     { "timeout", cmd_timeout, -1, "timeout [SEC|off]",
-      "stop runs that take longer than SEC seconds", "timeout 5",
-      HR_ARG_WORD },
+      "stop runs that take longer than SEC seconds (off: no limit)",
+      "timeout 5", HR_ARG_WORD },
     { "isolate", cmd_isolate, -1, "isolate [on|off]",
       "run tasks in a forked child, so a crash cannot touch the session",
       "isolate on", HR_ARG_WORD },
     { "watch", hr_watch_cmd, -1, "watch [FILE [TASK [ARGS...]]]",
-      "rerun FILE's tasks (or TASK) on every save; alone: list watches",
+      "rerun a file's tasks (or one task) on every save; alone: list",
       "watch tasks/demo.c some_task", HR_ARG_FILE },
     { "unwatch", hr_unwatch_cmd, -1, "unwatch [FILE]",
-      "stop watching FILE (all files when none is given)",
+      "stop watching FILE (every file when none is given)",
       "unwatch tasks/demo.c", HR_ARG_FILE },
     { "help", cmd_help, -1, "help [COMMAND]",
       "list the commands, or show one's usage and an example",
@@ -692,6 +849,7 @@ int hr_cmd_execv(struct hr_ctx *ctx, int argc, char **argv)
     const struct hr_cmd *c = hr_cmd_lookup(argv[0]);
     int rc;
 
+    hr_cmd_fresh_line();
     if (c == NULL) {
         const char *near = hr_cmd_nearest(argv[0]);
 

@@ -79,6 +79,7 @@ int hr_ctx_load(struct hr_ctx *ctx, const char *spec,
     const char *eq = strchr(spec, '=');
     const char *path = spec;
     char *name = NULL;
+    struct timespec t0, t1;
     int i;
     int rc;
 
@@ -93,12 +94,17 @@ int hr_ctx_load(struct hr_ctx *ctx, const char *spec,
     lo.progress = hr_progress_update;
     lo.progress_ud = ctx->bar;
     hr_progress_label(ctx->bar, path);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = hr_array_load(path, name, &lo, &r, err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     hr_progress_done(ctx->bar);
     hr_progress_label(ctx->bar, NULL);
     free(name);
     if (rc != 0)
         return rc;
+    ctx->last_load_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+                        (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    ctx->last_loaded = r;
     i = find_array(ctx, r->name);
     if (i >= 0) {
         hr_array_free(ctx->arrays[i]);
@@ -107,6 +113,7 @@ int hr_ctx_load(struct hr_ctx *ctx, const char *spec,
     }
     grown = realloc(ctx->arrays, (size_t)(ctx->narrays + 1) * sizeof *grown);
     if (grown == NULL) {
+        ctx->last_loaded = NULL;
         hr_array_free(r);
         return HR_ENOMEM;
     }

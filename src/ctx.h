@@ -30,6 +30,8 @@ struct hr_ctx {
     int json;                       /* batch: JSON lines */
     int failures;                   /* failed commands (exit status) */
     int input_errors;               /* of those, usage or input errors */
+    const struct hr_resident *last_loaded;  /* borrowed: by hr_ctx_load */
+    double last_load_ms;            /* how long that load took */
     char *last_reload;              /* owned: last `reload` path */
     char *last_run;                 /* owned: last `run` line */
     struct hr_watch *watch;         /* owned, or NULL */

@@ -72,7 +72,10 @@ int hr_start(const struct hr_opts *opts, struct hr_ctx **out,
     ctx->quiet = opts->quiet;
     ctx->json = opts->json;
     ctx->interactive = isatty(STDIN_FILENO) && opts->batch == NULL;
-    ctx->color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+    /* no-color.org: a NO_COLOR that is set and not empty turns colour off */
+    ctx->color = isatty(STDOUT_FILENO) &&
+                 (getenv("NO_COLOR") == NULL || *getenv("NO_COLOR") == '\0');
+    hr_cmd_track_output();
     hr_pool_start(0);
 
     if (opts->demo && setup_demo(ctx) != 0)
@@ -114,17 +117,19 @@ int hr_start(const struct hr_opts *opts, struct hr_ctx **out,
     if (banner != NULL) {
         const struct hr_resident *r = hr_ctx_array(ctx, NULL);
         char shape[64] = "";
+        char size[32] = "";
         int n = 0;
 
-        if (r != NULL)
+        if (r != NULL) {
             hr_shape_format(&r->view, shape, sizeof shape);
+            hr_cmd_format_bytes((double)r->view.nbytes, size, sizeof size);
+        }
         if (r != NULL)
             n = asprintf(banner, "hotrun %s: %d array%s resident (default "
-                         "%s %s %s, %.0f MB, %s) in %.0f ms; %d module%s. "
+                         "%s %s %s, %s, %s) in %.0f ms; %d module%s. "
                          "Type help.", HR_VERSION, ctx->narrays,
                          ctx->narrays == 1 ? "" : "s", r->name, shape,
-                         hr_dtype_name(r->view.dtype),
-                         (double)r->view.nbytes / 1e6, r->how,
+                         hr_dtype_name(r->view.dtype), size, r->how,
                          now_ms() - t0, ctx->nmods,
                          ctx->nmods == 1 ? "" : "s");
         else
