@@ -2,10 +2,13 @@
 #include "batch.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
+#include "watch.h"
 
 static void json_str(const char *s)
 {
@@ -48,6 +51,7 @@ static void report(const struct hr_ctx *ctx, const char *file,
                    const char *fn, int ok, double result, double compile_ms,
                    int ran, double run_ms, const char *error)
 {
+    hr_cmd_fresh_line();        /* after a task's unfinished line */
     if (ctx->json) {
         fputs("{\"file\": ", stdout);
         json_str(file);
@@ -172,17 +176,121 @@ int hr_batch_list(struct hr_ctx *ctx, const char *path)
     return failed;
 }
 
+/* Script lines read with read() rather than through a FILE, whose buffer
+ * would hide from poll() lines that were already read. */
+struct lines {
+    char *buf;
+    size_t len;
+    size_t cap;
+};
+
+/* Runs each whole line in l (and the rest too at end of input).  Returns
+ * HR_CMD_QUIT when a line said quit. */
+static int run_lines(struct hr_ctx *ctx, struct lines *l, int eof)
+{
+    size_t start = 0;
+    int rc = HR_CMD_OK;
+
+    while (rc != HR_CMD_QUIT && start < l->len) {
+        char *nl = memchr(l->buf + start, '\n', l->len - start);
+        size_t end = nl != NULL ? (size_t)(nl - l->buf) : l->len;
+
+        if (nl == NULL && !eof)
+            break;
+        l->buf[end] = '\0';
+        rc = hr_cmd_exec(ctx, l->buf + start);
+        start = end + 1;
+    }
+    if (start > l->len)
+        start = l->len;
+    if (start > 0) {
+        memmove(l->buf, l->buf + start, l->len - start);
+        l->len -= start;
+    }
+    return rc;
+}
+
+/* Reads what fd has (without blocking for more).  Returns 1 at end of
+ * input, 0 otherwise, or HR_ENOMEM. */
+static int read_some(int fd, struct lines *l)
+{
+    ssize_t n;
+
+    if (l->cap - l->len < 4096) {
+        size_t cap = l->cap * 2 + 4096 + 1;
+        char *grown = realloc(l->buf, cap);
+
+        if (grown == NULL)
+            return HR_ENOMEM;
+        l->buf = grown;
+        l->cap = cap - 1;       /* room for the last line's NUL */
+    }
+    n = read(fd, l->buf + l->len, l->cap - l->len);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return 0;
+    if (n <= 0)
+        return 1;
+    l->len += (size_t)n;
+    return 0;
+}
+
+/* Commands from fd (-1: none left) and watched files in one poll() loop.
+ * At end of input it keeps serving the watches, like entr, until a signal
+ * ends hotrun; with nothing watched, end of input ends it. */
+static void script_loop(struct hr_ctx *ctx, int fd)
+{
+    struct lines l = { NULL, 0, 0 };
+    int eof = fd < 0;
+
+    while (!eof || hr_watch_active(ctx)) {
+        struct pollfd fds[2];
+        nfds_t n = 0;
+        int wfd = hr_watch_fd(ctx);
+        int timeout = hr_watch_timeout_ms(ctx);
+        int r;
+
+        if (!eof) {
+            fds[n].fd = fd;
+            fds[n++].events = POLLIN;
+        }
+        if (wfd >= 0) {
+            fds[n].fd = wfd;
+            fds[n++].events = POLLIN;
+        }
+        if (n == 0 && timeout < 0)
+            break;              /* cannot happen: nothing to wait for */
+        r = poll(fds, n, timeout);
+        if (r < 0 && errno != EINTR)
+            break;
+        if (r > 0 && !eof && (fds[0].revents & (POLLIN | POLLHUP |
+                                                 POLLERR))) {
+            eof = read_some(fd, &l) != 0;
+            if (run_lines(ctx, &l, eof) == HR_CMD_QUIT)
+                break;
+        }
+        if (hr_watch_active(ctx))
+            hr_watch_service(ctx);
+    }
+    free(l.buf);
+}
+
 int hr_batch_script(struct hr_ctx *ctx, FILE *in)
 {
     char *line = NULL;
     size_t cap = 0;
+    int quit = 0;
     int rc = 0;
 
-    while (getline(&line, &cap, in) > 0) {
-        if (hr_cmd_exec(ctx, line) == HR_CMD_QUIT)
-            break;
+    if (fileno(in) >= 0) {
+        script_loop(ctx, fileno(in));
+    } else {
+        /* a stream with no descriptor (fmemopen): no polling it */
+        while (!quit && getline(&line, &cap, in) > 0)
+            quit = hr_cmd_exec(ctx, line) == HR_CMD_QUIT;
+        free(line);
+        if (!quit)
+            script_loop(ctx, -1);
     }
-    free(line);
     if (ctx->input_errors > 0)
         rc = 2;
     else if (ctx->failures > 0)

@@ -237,10 +237,7 @@ static void print_result(const struct hr_ctx *ctx, const char *task,
     fflush(stdout);
 }
 
-static void print_note(const struct hr_ctx *ctx, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void print_note(const struct hr_ctx *ctx, const char *fmt, ...)
+void hr_cmd_note(const struct hr_ctx *ctx, const char *fmt, ...)
 {
     va_list ap;
 
@@ -456,7 +453,7 @@ static int cmd_load(struct hr_ctx *ctx, int argc, char **argv)
         hr_shape_format(&r->view, shape, sizeof shape);
         hr_cmd_format_bytes((double)r->view.nbytes, size, sizeof size);
         hr_cmd_format_ms(ctx->last_load_ms, t, sizeof t);
-        print_note(ctx, "loaded %s: %s %s, %s, %s (%s)", r->name, shape,
+        hr_cmd_note(ctx, "loaded %s: %s %s, %s, %s (%s)", r->name, shape,
                    hr_dtype_name(r->view.dtype), size, r->how, t);
     }
     return HR_CMD_OK;
@@ -469,7 +466,7 @@ static int cmd_arrays(struct hr_ctx *ctx, int argc, char **argv)
     (void)argc;
     (void)argv;
     if (ctx->narrays == 0) {
-        print_note(ctx, "no arrays (load [NAME=]FILE)");
+        hr_cmd_note(ctx, "no arrays (load [NAME=]FILE)");
         return HR_CMD_OK;
     }
     printf("  %-12s %-10s %-16s %12s  %-9s %s\n", "name", "dtype", "shape",
@@ -539,7 +536,7 @@ static int cmd_reload(struct hr_ctx *ctx, int argc, char **argv)
         char t[32];
 
         hr_cmd_format_ms(m->compile_ms, t, sizeof t);
-        print_note(ctx, "reloaded %s: %s (%s)", m->path, line, t);
+        hr_cmd_note(ctx, "reloaded %s: %s (%s)", m->path, line, t);
     }
     return HR_CMD_OK;
 }
@@ -647,7 +644,7 @@ static int cmd_list(struct hr_ctx *ctx, int argc, char **argv)
     (void)argc;
     (void)argv;
     if (ctx->nmods == 0) {
-        print_note(ctx, "no modules (reload FILE)");
+        hr_cmd_note(ctx, "no modules (reload FILE)");
         return HR_CMD_OK;
     }
     for (i = 0; i < ctx->nmods; i++) {

@@ -61,6 +61,11 @@ void hr_cmd_fresh_line(void);
 void hr_cmd_error(const struct hr_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Prints a quiet (dim on a colour terminal) line on stdout, on a fresh
+ * line: what a command did, as opposed to a result. */
+void hr_cmd_note(const struct hr_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Formats a result value as Python's repr() would (shortest round trip). */
 void hr_cmd_format_value(double v, char *buf, size_t len);
 

@@ -30,6 +30,12 @@ int hr_watch_timeout_ms(const struct hr_ctx *ctx);
  * number of reloads it made. */
 int hr_watch_service(struct hr_ctx *ctx);
 
+/* Reads what the watched folders reported and settles it without
+ * printing.  Returns how many files hr_watch_service() would now act on
+ * (reruns and notices); 0 means it would print nothing, so a prompt need
+ * not clear the typed line. */
+int hr_watch_pending(struct hr_ctx *ctx);
+
 /* Nonzero while anything is watched. */
 int hr_watch_active(const struct hr_ctx *ctx);
 
