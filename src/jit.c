@@ -280,7 +280,8 @@ static int compile_once(struct hr_module *m, const struct hr_jit_opts *opts,
         rc = HR_ENOMEM;
         goto out;
     }
-    qsort(m->tasks, (size_t)m->ntasks, sizeof *m->tasks, by_address);
+    if (m->ntasks > 1)
+        qsort(m->tasks, (size_t)m->ntasks, sizeof *m->tasks, by_address);
     rc = 0;
 out:
     if (mem != MAP_FAILED)
