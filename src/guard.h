@@ -57,12 +57,6 @@ int hr_guard_idle_sigint_take(void);
 /* Nonzero while a guarded run is in progress (on any thread). */
 int hr_guard_active(void);
 
-/* Task binding of __assert_fail() (hotrun.h's assert() and glibc's
- * <assert.h> both call it): ends the run with HR_EFAIL and
- * "assertion failed in f: expr (file:line)".  Outside a run it returns. */
-void hr_guard_assert_fail(const char *expr, const char *file, unsigned line,
-                          const char *func);
-
 /* ---- for the thread pool (pool.c) and the task allocator (taskmem.c) ---- */
 
 /* Prepares the calling thread to run task code (alternate signal stack,

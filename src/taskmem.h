@@ -25,7 +25,9 @@ size_t hr_taskmem_in_use(void);
 
 /* Run boundaries, called by the guard: allocations made since
  * hr_taskmem_run_begin() are freed by hr_taskmem_run_abort() (the run
- * crashed) or kept by hr_taskmem_run_end() (it returned normally). */
+ * crashed) or kept by hr_taskmem_run_end() (it returned normally).
+ * Called only while no task code runs: they release the allocator's lock
+ * if a task died holding it. */
 void hr_taskmem_run_begin(void);
 void hr_taskmem_run_end(void);
 void hr_taskmem_run_abort(void);
