@@ -22,7 +22,6 @@ SRC = os.environ.get("HOTRUN_SOURCE_DIR",
 FIX = os.path.join(SRC, "tests", "fixtures")
 TMP = tempfile.mkdtemp(prefix="hotrun-crash-")
 ENV = dict(os.environ, NO_COLOR="1")
-SANITIZED = os.environ.get("HOTRUN_SANITIZED") == "1"
 
 
 def write_npy(path, dtype, shape, data):
@@ -101,10 +100,7 @@ def make_class_test(name, want, isolate):
     return t
 
 
-SKIP_UNDER_ASAN = {"recursion", "parallel", "wild", "null"}
 for name, want in CLASSES:
-    if SANITIZED and name in SKIP_UNDER_ASAN:
-        continue    # ASan owns SIGSEGV and the stack: the unit tests cover it
     tests.append(make_class_test(name, want, False))
     if name not in ("fail",):
         tests.append(make_class_test(name, want, True))
@@ -143,8 +139,6 @@ def batch_records_crashes_and_goes_on():
     lst = os.path.join(TMP, "crashes.txt")
     with open(lst, "w") as f:
         for name in ("null", "divzero", "fail", "exit", "write"):
-            if SANITIZED and name in SKIP_UNDER_ASAN:
-                continue
             f.write(f"{os.path.join(FIX, 'crash_' + name + '.c')} crash\n")
             f.write(f"{os.path.join(FIX, 'crash_' + name + '.c')} ok\n")
     p = subprocess.run([HOTRUN, "--batch", lst, "--json", A],
@@ -174,8 +168,7 @@ def fixing_the_file_after_a_crash():
                 '\n{ return a->size; }\n')
     out, err = p.communicate(f"reload {t}\nrun f\n", timeout=30)
     assert "f = 1000.0" in out, (out, err)
-    if not SANITIZED:
-        assert "segfault in f" in err, err
+    assert "segfault in f" in err, err
 
 
 def main():
