@@ -3,6 +3,9 @@
  * A struct hr_resident holds one loaded array: the struct hr_array view that
  * tasks see, plus the mapping behind it.  The data is never writable once
  * loaded (PROT_READ), whichever way it was loaded.
+ *
+ * dtype.h (dtypes, shapes, element access) and npy.h (the .npy format) are
+ * included here so that callers of the array functions get all of them.
  */
 #ifndef HR_ARRAY_H
 #define HR_ARRAY_H
@@ -11,20 +14,13 @@
 #include <stdint.h>
 
 #include "hotrun.h"
+#include "dtype.h"
 #include "err.h"
+#include "npy.h"
 
 enum hr_load_mode {
     HR_LOAD_MMAP,   /* zero-copy read-only mapping of the file (default) */
     HR_LOAD_READ    /* private copy read into memory (huge pages advised) */
-};
-
-/* Layout of a raw binary file, given by --dtype and --shape. */
-struct hr_raw_spec {
-    int dtype;                      /* enum hr_dtype */
-    int big_endian;                 /* file is big-endian ('>' prefix) */
-    int ndim;
-    int64_t shape[HR_MAX_NDIM];
-    int fortran;                    /* column-major file */
 };
 
 struct hr_load_opts {
@@ -57,33 +53,7 @@ int hr_array_load(const char *path, const char *name,
 /* Frees r and unmaps its data; accepts NULL. */
 void hr_array_free(struct hr_resident *r);
 
-/* Parses a dtype as NumPy spells it: "float64", "f8", "<f8", ">i4", "u1",
- * "bool", "double", "complex128"...  Sets *dtype and *big_endian (1 for a
- * '>' prefix).  Returns 0 or HR_EINVAL. */
-int hr_dtype_parse(const char *s, int *dtype, int *big_endian);
-
-/* Bytes per element of a dtype. */
-int hr_dtype_size(int dtype);
-
-/* Short name for display: "f64", "i32", "bool", "c128"... */
-const char *hr_dtype_short(int dtype);
-
-/* Parses "5000x5000", "5000,5000" or "100" into spec->ndim and
- * spec->shape.  Returns 0 or HR_EINVAL. */
-int hr_shape_parse(const char *s, struct hr_raw_spec *spec);
-
-/* Formats the shape as "5000x5000" ("scalar" for 0-d) into buf. */
-void hr_shape_format(const struct hr_array *a, char *buf, size_t len);
-
-/* Element i of a in C order as double (the task function hr_at()). */
-double hr_array_at(const struct hr_array *a, int64_t i);
-
 /* True when addr lies inside r's data. */
 int hr_array_contains(const struct hr_resident *r, uintptr_t addr);
-
-/* Writes a C-order float64 array of the given shape to path as .npy
- * version 1.0, atomically (temp file + rename).  Used by --demo and tests. */
-int hr_npy_write_f64(const char *path, const double *data, int ndim,
-                     const int64_t *shape, struct hr_err *err);
 
 #endif

@@ -1,0 +1,59 @@
+/* dtype.h - element types and shapes: names, parsing, sizes, element access
+ *
+ * Pure functions over static tables: nothing is allocated, names returned
+ * are static strings, and text goes into the caller's buffers.
+ */
+#ifndef HR_DTYPE_H
+#define HR_DTYPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hotrun.h"
+
+/* Room for any shape as text: "NxNx...", 20 digits and an 'x' a dimension. */
+#define HR_SHAPE_TXT (HR_MAX_NDIM * 21 + 8)
+
+/* Layout of a raw binary file, given by --dtype and --shape. */
+struct hr_raw_spec {
+    int dtype;                      /* enum hr_dtype */
+    int big_endian;                 /* file is big-endian ('>' prefix) */
+    int ndim;
+    int64_t shape[HR_MAX_NDIM];
+    int fortran;                    /* column-major file */
+};
+
+/* hr_dtype_name() ("float64", ...) is declared in hotrun.h. */
+
+/* Parses a dtype as NumPy spells it: "float64", "f8", "<f8", ">i4", "u1",
+ * "bool", "double", "complex128"...  Sets *dtype and *big_endian (1 for a
+ * '>' prefix).  Returns 0 or HR_EINVAL. */
+int hr_dtype_parse(const char *s, int *dtype, int *big_endian);
+
+/* Bytes per element of a dtype. */
+int hr_dtype_size(int dtype);
+
+/* Short name for display: "f64", "i32", "bool", "c128"... */
+const char *hr_dtype_short(int dtype);
+
+/* Parses "5000x5000", "5000,5000" or "100" into spec->ndim and
+ * spec->shape.  Returns 0 or HR_EINVAL. */
+int hr_shape_parse(const char *s, struct hr_raw_spec *spec);
+
+/* Formats the shape as "5000x5000" ("scalar" for 0-d) into buf. */
+void hr_shape_format(const struct hr_array *a, char *buf, size_t len);
+
+/* The same for a bare shape of ndim dimensions. */
+void hr_shape_format_dims(int ndim, const int64_t *shape, char *buf,
+                          size_t len);
+
+/* Sets *size (elements) and *nbytes of a shape of itemsize-byte elements.
+ * As in NumPy, zero dimensions do not hide an overflow of the others.
+ * Returns 0, or HR_EINVAL when the byte size overflows int64. */
+int hr_shape_bytes(int ndim, const int64_t *shape, int itemsize,
+                   int64_t *size, int64_t *nbytes);
+
+/* Element i of a in C order as double (the task function hr_at()). */
+double hr_array_at(const struct hr_array *a, int64_t i);
+
+#endif

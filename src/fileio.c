@@ -1,0 +1,51 @@
+/* fileio.c - whole reads and writes that retry on EINTR, errno as text */
+#include "fileio.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+ssize_t hr_fileio_pread_full(int fd, void *buf, size_t len, off_t off)
+{
+    size_t done = 0;
+    ssize_t n;
+
+    while (done < len) {
+        n = pread(fd, (char *)buf + done, len - done, off + (off_t)done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        done += (size_t)n;
+    }
+    return (ssize_t)done;
+}
+
+int hr_fileio_write_full(int fd, const void *buf, size_t len)
+{
+    size_t done = 0;
+    size_t step;
+    ssize_t n;
+
+    while (done < len) {
+        step = len - done < ((size_t)1 << 30) ? len - done : (size_t)1 << 30;
+        n = write(fd, (const char *)buf + done, step);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+const char *hr_fileio_errtext(int e, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", strerror(e));
+    buf[0] = (char)tolower((unsigned char)buf[0]);
+    return buf;
+}

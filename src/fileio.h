@@ -1,0 +1,23 @@
+/* fileio.h - whole reads and writes that retry on EINTR, errno as text
+ *
+ * Nothing here allocates: buffers are the caller's, file descriptors stay
+ * open and owned by the caller.
+ */
+#ifndef HR_FILEIO_H
+#define HR_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Reads len bytes at off; returns the count (short only at end of file)
+ * or -1 with errno set. */
+ssize_t hr_fileio_pread_full(int fd, void *buf, size_t len, off_t off);
+
+/* Writes all len bytes; returns 0, or -1 with errno set. */
+int hr_fileio_write_full(int fd, const void *buf, size_t len);
+
+/* strerror(e) with its first letter in lower case, written into buf;
+ * returns buf (borrowed: the caller's buffer). */
+const char *hr_fileio_errtext(int e, char *buf, size_t len);
+
+#endif

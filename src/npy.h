@@ -1,0 +1,39 @@
+/* npy.h - the .npy format: read and check a file's header, write float64
+ *
+ * Nothing here keeps state or hands out memory: a header is read into the
+ * caller's struct, and the file descriptor stays the caller's.
+ */
+#ifndef HR_NPY_H
+#define HR_NPY_H
+
+#include <stdint.h>
+
+#include "hotrun.h"
+#include "err.h"
+
+/* What a .npy header says about the data that follows it. */
+struct hr_npy_header {
+    int version;                /* .npy major version: 1, 2 or 3 */
+    int64_t offset;             /* of the first data byte */
+    int dtype;                  /* enum hr_dtype */
+    int big_endian;             /* the data is big-endian */
+    int fortran;                /* column-major data */
+    int ndim;
+    int64_t shape[HR_MAX_NDIM]; /* zero past ndim */
+};
+
+/* Reads the preamble and header of the .npy file open on fd (fsize bytes
+ * long) into *out: magic, version, header length, encoding, the dict and
+ * its dtype.  Does not look at the data.  On failure err gets one line
+ * "path: what is wrong".  Returns 0, HR_EIO, HR_EFORMAT, HR_EUNSUPPORTED
+ * or HR_ENOMEM. */
+int hr_npy_read_header(const char *path, int fd, int64_t fsize,
+                       struct hr_npy_header *out, struct hr_err *err);
+
+/* Writes a C-order float64 array of the given shape to path as .npy
+ * version 1.0, atomically (temp file + rename).  Used by --demo and tests.
+ * Returns 0, HR_EINVAL, HR_EIO or HR_ENOMEM. */
+int hr_npy_write_f64(const char *path, const double *data, int ndim,
+                     const int64_t *shape, struct hr_err *err);
+
+#endif
