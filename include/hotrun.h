@@ -321,7 +321,7 @@ void hr_parallel_for(int64_t n, void (*fn)(void *ctx, int64_t begin,
 /* Number of threads hr_parallel_for uses. */
 int hr_nthreads(void);
 
-/* ---- native kernels: vectorised, multi-threaded, every dtype and layout ---- */
+/* ---- native kernels: vectorised, multi-threaded, any dtype and layout ---- */
 
 double hr_sum(const struct hr_array *a);
 double hr_sumsq(const struct hr_array *a);

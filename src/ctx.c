@@ -216,9 +216,7 @@ int hr_ctx_unload(struct hr_ctx *ctx, const char *path, struct hr_err *err)
     return 0;
 }
 
-/* Does the module answer to file (its path, canonical path or basename,
- * with or without ".c")? */
-static int module_matches(const struct hr_module *m, const char *file,
+int hr_ctx_module_matches(const struct hr_module *m, const char *file,
                           size_t n)
 {
     const char *base = strrchr(m->path, '/');
@@ -248,7 +246,8 @@ int hr_ctx_find(const struct hr_ctx *ctx, const char *spec,
         const struct hr_task *t = NULL;
 
         if (colon != NULL &&
-            !module_matches(ctx->mods[i], spec, (size_t)(colon - spec)))
+            !hr_ctx_module_matches(ctx->mods[i], spec,
+                                   (size_t)(colon - spec)))
             continue;
         t = hr_jit_find(ctx->mods[i], name);
         if (t == NULL)

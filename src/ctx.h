@@ -72,6 +72,12 @@ int hr_ctx_reload(struct hr_ctx *ctx, const char *path,
 /* The module compiled from path, or NULL. */
 struct hr_module *hr_ctx_module(const struct hr_ctx *ctx, const char *path);
 
+/* Does the first n bytes of file name m the way `run FILE:NAME` accepts:
+ * its path as given, its canonical path, or its base name with or without
+ * ".c"? */
+int hr_ctx_module_matches(const struct hr_module *m, const char *file,
+                          size_t n);
+
 /* Removes the module of path.  Returns 0 or HR_ENOENT. */
 int hr_ctx_unload(struct hr_ctx *ctx, const char *path, struct hr_err *err);
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "fileio.h"
 
 char *hr_demo_path(void)
 {
@@ -67,23 +68,6 @@ void hr_demo_fill(double *out, int64_t n, uint64_t seed)
     }
 }
 
-static void make_dirs(const char *path)
-{
-    char *dir = strdup(path);
-    char *p = NULL;
-
-    if (dir == NULL)
-        return;
-    for (p = dir + 1; *p != '\0'; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        mkdir(dir, 0755);
-        *p = '/';
-    }
-    free(dir);
-}
-
 int hr_demo_make(const char *path, int *made,
                  void (*progress)(void *ud, int64_t done, int64_t total),
                  void *ud, struct hr_err *err)
@@ -101,7 +85,7 @@ int hr_demo_make(const char *path, int *made,
     *made = 0;
     if (stat(path, &st) == 0 && st.st_size > (off_t)bytes)
         return 0;
-    make_dirs(path);
+    hr_fileio_mkdirs(path, 0755);
     data = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (data == MAP_FAILED) {

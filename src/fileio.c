@@ -4,7 +4,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 ssize_t hr_fileio_pread_full(int fd, void *buf, size_t len, off_t off)
@@ -41,6 +43,26 @@ int hr_fileio_write_full(int fd, const void *buf, size_t len)
         done += (size_t)n;
     }
     return 0;
+}
+
+int hr_fileio_mkdirs(const char *path, mode_t mode)
+{
+    char *dir = strdup(path);
+    char *p = NULL;
+    int rc = 0;
+
+    if (dir == NULL)
+        return -1;
+    for (p = dir + 1; *p != '\0' && rc == 0; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(dir, mode) != 0 && errno != EEXIST)
+            rc = -1;
+        *p = '/';
+    }
+    free(dir);
+    return rc;
 }
 
 const char *hr_fileio_errtext(int e, char *buf, size_t len)

@@ -1,4 +1,5 @@
-/* fileio.h - whole reads and writes that retry on EINTR, errno as text
+/* fileio.h - whole reads and writes that retry on EINTR, folders, errno
+ * as text
  *
  * Nothing here allocates: buffers are the caller's, file descriptors stay
  * open and owned by the caller.
@@ -15,6 +16,11 @@ ssize_t hr_fileio_pread_full(int fd, void *buf, size_t len, off_t off);
 
 /* Writes all len bytes; returns 0, or -1 with errno set. */
 int hr_fileio_write_full(int fd, const void *buf, size_t len);
+
+/* Makes the folders above path that are missing (mkdir -p of its parent)
+ * with the given mode; existing folders are left alone.  Returns 0, or -1
+ * with errno set (ENOMEM included). */
+int hr_fileio_mkdirs(const char *path, mode_t mode);
 
 /* strerror(e) with its first letter in lower case, written into buf;
  * returns buf (borrowed: the caller's buffer). */

@@ -17,6 +17,7 @@
 #include <readline/readline.h>
 
 #include "cmd.h"
+#include "fileio.h"
 #include "guard.h"
 #include "watch.h"
 
@@ -53,24 +54,6 @@ char *hr_repl_history_path(void)
     return path;
 }
 
-/* mkdir -p of path's folder; folders made here are private (0700) */
-static void make_parent(const char *path)
-{
-    char *dir = strdup(path);
-    char *p = NULL;
-
-    if (dir == NULL)
-        return;
-    for (p = dir + 1; *p != '\0'; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        mkdir(dir, 0700);
-        *p = '/';
-    }
-    free(dir);
-}
-
 /* Creates the history file private to the user (0600) for readline to
  * append to.  Only a regular file has its mode changed (not /dev/null). */
 static int prepare_file(const char *path)
@@ -78,7 +61,7 @@ static int prepare_file(const char *path)
     struct stat st;
     int fd;
 
-    make_parent(path);
+    hr_fileio_mkdirs(path, 0700);  /* private */
     fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
@@ -217,24 +200,6 @@ static char **cand_matches(const char *text)
     return m;
 }
 
-/* Does file name module m the way `run FILE:NAME` accepts: its path as
- * given, canonical path, or basename with or without ".c"? */
-static int names_module(const struct hr_module *m, const char *file,
-                        size_t n)
-{
-    const char *base = strrchr(m->path, '/');
-    size_t blen;
-
-    base = base != NULL ? base + 1 : m->path;
-    blen = strlen(base);
-    if ((strlen(m->path) == n && strncmp(m->path, file, n) == 0) ||
-        (strlen(m->realpath) == n && strncmp(m->realpath, file, n) == 0) ||
-        (blen == n && strncmp(base, file, n) == 0))
-        return 1;
-    return blen > 2 && strcmp(base + blen - 2, ".c") == 0 && blen - 2 == n &&
-           strncmp(base, file, n) == 0;
-}
-
 /* Task names; "FILE:" when no task starts with text; "FILE:NAME" forms
  * once text has a ':'.  With file, only the tasks of that file. */
 static char **complete_task(const char *text, const char *file)
@@ -246,12 +211,12 @@ static char **complete_task(const char *text, const char *file)
     for (i = 0; i < rctx->nmods; i++) {
         const struct hr_module *mod = rctx->mods[i];
 
-        if (file != NULL && !names_module(mod, file, strlen(file)))
+        if (file != NULL && !hr_ctx_module_matches(mod, file, strlen(file)))
             continue;
         for (j = 0; j < mod->ntasks; j++) {
             if (colon == NULL)
                 cand_add("%s", mod->tasks[j].name);
-            else if (names_module(mod, text, (size_t)(colon - text)))
+            else if (hr_ctx_module_matches(mod, text, (size_t)(colon - text)))
                 cand_add("%.*s:%s", (int)(colon - text), text,
                          mod->tasks[j].name);
         }
