@@ -1,6 +1,8 @@
 /* progress.c - a rate-limited progress bar on a terminal */
 #include "progress.h"
 
+#include "fileio.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,18 +61,6 @@ void hr_progress_label(struct hr_progress *p, const char *label)
     pthread_mutex_unlock(&p->lock);
 }
 
-static void write_all(int fd, const char *s, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, s, n);
-
-        if (w <= 0)
-            return;
-        s += w;
-        n -= (size_t)w;
-    }
-}
-
 void hr_progress_update(void *ud, int64_t done, int64_t total)
 {
     struct hr_progress *p = ud;
@@ -102,8 +92,8 @@ void hr_progress_update(void *ud, int64_t done, int64_t total)
                  p->label, p->label[0] ? " " : "", bar, frac * 100,
                  (t - p->start_ms) / 1e3);
     if (n > 0)
-        write_all(p->fd, line, (size_t)n < sizeof line ? (size_t)n
-                                                       : sizeof line - 1);
+        (void)hr_fileio_write_full(p->fd, line, (size_t)n < sizeof line
+                                   ? (size_t)n : sizeof line - 1);
     p->drawn = 1;
     pthread_mutex_unlock(&p->lock);
 }
@@ -114,7 +104,7 @@ void hr_progress_done(struct hr_progress *p)
         return;
     pthread_mutex_lock(&p->lock);
     if (p->drawn)
-        write_all(p->fd, "\r\033[K", 4);
+        (void)hr_fileio_write_full(p->fd, "\r\033[K", 4);
     p->drawn = 0;
     p->start_ms = 0;
     p->last_ms = 0;
