@@ -68,6 +68,9 @@
  * - The signal mask comes back with siglongjmp (sigsetjmp(env, 1)); the
  *   FPU/SSE environment (rounding mode, exception flags) is put back to
  *   what it was before the call; stdio buffers may hold part of a line.
+ *
+ * Files: the messages are worded in guard_msg.c and the stdio locks are
+ * released by guard_stdio.c; neither touches signals.
  */
 #include "guard.h"
 
@@ -90,6 +93,8 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "guard_msg.h"
+#include "guard_stdio.h"
 #include "taskmem.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -122,23 +127,6 @@ enum {
     LAND_RAISE          /* an event from another thread */
 };
 
-enum { ACCESS_UNKNOWN, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC };
-
-struct report {
-    int rc;                 /* HR_ECRASH, HR_EFAIL, HR_EEXIT... */
-    int sig;
-    int code;               /* si_code */
-    int access;             /* ACCESS_* */
-    uintptr_t addr;         /* si_addr */
-    uintptr_t pc;
-    uintptr_t sp;
-    int overflow;           /* stack overflow */
-    int nested;             /* faulted again while reporting */
-    int worker;             /* on a thread other than the caller's */
-    int status;             /* exit() status */
-    char msg[HR_ERR_MAX];   /* hr_fail() or assert text */
-};
-
 struct frame {
     sigjmp_buf env;
     struct frame *prev;
@@ -148,7 +136,7 @@ struct frame {
     volatile sig_atomic_t pending;      /* stop waits for leave() */
     volatile sig_atomic_t defers;       /* ticks blocked at last_pc */
     volatile uintptr_t last_pc;
-    struct report rep;
+    struct hr_guard_report rep;
 };
 
 /* The run in progress: one at a time per process. */
@@ -162,7 +150,7 @@ static struct {
     const char *task;
     double timeout_s;
     struct timespec start;
-    struct report first;        /* details of the first event */
+    struct hr_guard_report first; /* details of the first event */
 } run;
 
 static const int fault_sigs[] = {
@@ -256,15 +244,15 @@ static int uc_access(void *ucv, int sig)
     greg_t e;
 
     if (uc == NULL || sig != SIGSEGV)
-        return ACCESS_UNKNOWN;
+        return HR_ACCESS_UNKNOWN;
     e = uc->uc_mcontext.gregs[REG_ERR];     /* page fault error code */
     if (e & 16)
-        return ACCESS_EXEC;
-    return (e & 2) ? ACCESS_WRITE : ACCESS_READ;
+        return HR_ACCESS_EXEC;
+    return (e & 2) ? HR_ACCESS_WRITE : HR_ACCESS_READ;
 #else
     (void)ucv;
     (void)sig;
-    return ACCESS_UNKNOWN;
+    return HR_ACCESS_UNKNOWN;
 #endif
 }
 
@@ -622,14 +610,14 @@ static void frame_init(struct frame *f)
     f->pending = 0;
     f->defers = 0;
     f->last_pc = 0;
-    memset(&f->rep, 0, offsetof(struct report, msg));
+    memset(&f->rep, 0, offsetof(struct hr_guard_report, msg));
     f->rep.msg[0] = '\0';
 }
 
 /* ---- after a jump: normal context again ---- */
 
 /* Completes a report on the thread where it happened. */
-static void finish(struct report *r, int land)
+static void finish(struct hr_guard_report *r, int land)
 {
     uintptr_t lo = stack_lo;
 
@@ -656,7 +644,7 @@ static void finish(struct report *r, int land)
 }
 
 /* Makes r the run's first event unless another came first. */
-static void publish(const struct report *r)
+static void publish(const struct hr_guard_report *r)
 {
     int none = 0;
 
@@ -665,165 +653,6 @@ static void publish(const struct report *r)
     if (atomic_compare_exchange_strong(&run.first_rc, &none, r->rc))
         memcpy(&run.first, r, sizeof *r);
     atomic_store(&run.stopping, 1);
-}
-
-/* ---- the report as text ---- */
-
-static void where(const struct report *r, const struct hr_guard_opts *o,
-                  int full, char *buf, size_t len)
-{
-    buf[0] = '\0';
-    if (full && o->locate != NULL)
-        o->locate(o->ud, r->pc, buf, len);
-    if (buf[0] == '\0')
-        snprintf(buf, len, "0x%lx%s", (unsigned long)r->pc,
-                 full ? " (outside task code)" : "");
-}
-
-static void describe_crash(const struct report *r, const char *task,
-                           const struct hr_guard_opts *o, int full,
-                           struct hr_err *err)
-{
-    char at[512];
-    const char *arr = NULL;
-    const char *verb = "access";
-    const char *note = "";
-
-    where(r, o, full, at, sizeof at);
-    if (full && o->array_at != NULL &&
-        (r->sig == SIGSEGV || r->sig == SIGBUS))
-        arr = o->array_at(o->ud, r->addr);
-    if (r->access == ACCESS_READ)
-        verb = "read";
-    else if (r->access == ACCESS_WRITE)
-        verb = "write";
-    else if (r->access == ACCESS_EXEC)
-        verb = "call";
-    switch (r->sig) {
-    case SIGSEGV:
-        if (r->overflow) {
-            hr_err_set(err, "stack overflow in %s (unbounded recursion?)",
-                       task);
-            return;
-        }
-        if (arr != NULL && r->access != ACCESS_READ) {
-            hr_err_set(err, "write into resident array '%s' in %s at %s: "
-                       "the arrays are read-only", arr, task, at);
-            return;
-        }
-        if (r->addr < 4096)
-            note = " (null pointer)";
-        else if (r->code == SEGV_MAPERR)
-            note = " (not mapped)";
-        else if (r->code == SEGV_ACCERR)
-            note = r->access == ACCESS_WRITE ? " (read-only memory)" :
-                   " (no access)";
-        hr_err_set(err, "segfault in %s at %s: %s of address 0x%lx%s", task,
-                   at, verb, (unsigned long)r->addr, note);
-        return;
-    case SIGBUS:
-        hr_err_set(err, "bus error in %s at %s: %s of address 0x%lx%s%s%s%s",
-                   task, at, verb, (unsigned long)r->addr,
-                   arr != NULL ? " in resident array '" : "",
-                   arr != NULL ? arr : "", arr != NULL ? "'" : "",
-                   r->code == BUS_ADRERR ?
-                   " (past the end of a mapped file?)" : "");
-        return;
-    case SIGFPE:
-        hr_err_set(err, "%s in %s at %s",
-                   r->code == FPE_INTDIV ? "division by zero" :
-                   r->code == FPE_INTOVF ? "integer overflow" :
-                   "floating-point exception", task, at);
-        return;
-    case SIGILL:
-        hr_err_set(err, "illegal instruction in %s at %s", task, at);
-        return;
-    case SIGTRAP:
-        hr_err_set(err, "trap (breakpoint) in %s at %s", task, at);
-        return;
-    case SIGABRT:
-        hr_err_set(err, "abort in %s (abort() or a failed assert)", task);
-        return;
-    }
-    hr_err_set(err, "signal %d in %s at %s", r->sig, task, at);
-}
-
-static void describe(const struct report *r, const char *task,
-                     const struct hr_guard_opts *o, int full,
-                     struct hr_err *err)
-{
-    switch (r->rc) {
-    case HR_ECRASH:
-        describe_crash(r, task, o, full, err);
-        if (r->nested || !full)
-            hr_err_append(err, "(a second fault while reporting it: "
-                          "no details)");
-        else if (r->worker)
-            hr_err_append(err, "(in a hr_parallel_for worker thread)");
-        /* keep it one line */
-        if (err != NULL) {
-            char *nl = strchr(err->msg, '\n');
-
-            if (nl != NULL)
-                *nl = ' ';
-        }
-        return;
-    case HR_EFAIL:
-        hr_err_set(err, "%s", r->msg[0] != '\0' ? r->msg : "task failed");
-        return;
-    case HR_EEXIT:
-        hr_err_set(err, "%s called exit(%d): a task cannot end hotrun; the "
-                   "session goes on", task, r->status);
-        return;
-    case HR_ETIMEOUT:
-        hr_err_set(err, "timeout: %s ran past %g s", task, run.timeout_s);
-        return;
-    case HR_EINTR:
-        hr_err_set(err, "interrupted (ctrl-c) in %s after %.1f s", task,
-                   since(&run.start));
-        return;
-    }
-    hr_err_set(err, "%s: %s", task, hr_strerror(r->rc));
-}
-
-/* ---- stdio locks left by a dead call ---- */
-
-static void *probe(void *arg)
-{
-    FILE *f = arg;
-
-    if (ftrylockfile(f) != 0)
-        return arg;
-    funlockfile(f);
-    return NULL;
-}
-
-static int locked_elsewhere(FILE *f)
-{
-    pthread_t t;
-    void *res = NULL;
-
-    if (pthread_create(&t, NULL, probe, f) != 0)
-        return 0;
-    pthread_join(t, &res);
-    return res != NULL;
-}
-
-/* Releases the locks of the standard streams if the dead call held them
- * (the task was stopped inside printf()); no task code runs now. */
-static void repair_stdio(void)
-{
-    FILE *files[3];
-    int i;
-    int n;
-
-    files[0] = stdin;
-    files[1] = stdout;
-    files[2] = stderr;
-    for (i = 0; i < 3; i++) {
-        for (n = 0; n < 16 && locked_elsewhere(files[i]); n++)
-            funlockfile(files[i]);
-    }
 }
 
 /* ---- in-process mode ---- */
@@ -836,7 +665,7 @@ static void run_reset(const char *task, double timeout_s, int isolated)
     run.tid = my_tid();
     run.task = task;
     run.timeout_s = timeout_s;
-    memset(&run.first, 0, offsetof(struct report, msg));
+    memset(&run.first, 0, offsetof(struct hr_guard_report, msg));
     run.first.msg[0] = '\0';
     clock_gettime(CLOCK_MONOTONIC, &run.start);
 }
@@ -846,7 +675,7 @@ static void run_reset(const char *task, double timeout_s, int isolated)
 static void report_event(struct frame *f, const char *task,
                          const struct hr_guard_opts *o, struct hr_err *err)
 {
-    static struct report r;     /* one run at a time */
+    static struct hr_guard_report r;  /* one run at a time */
 
     memcpy(&r, &run.first, sizeof r);
     r.rc = atomic_load(&run.first_rc);
@@ -854,9 +683,11 @@ static void report_event(struct frame *f, const char *task,
     f->crit = 1;                /* no stop now: only faults jump */
     if (sigsetjmp(f->env, 1) == 0) {
         f->armed = 1;
-        describe(&r, task, o, !r.nested, err);
+        hr_guard_msg_describe(&r, task, o, !r.nested, run.timeout_s,
+                              since(&run.start), err);
     } else {
-        describe(&r, task, o, 0, err);
+        hr_guard_msg_describe(&r, task, o, 0, run.timeout_s,
+                              since(&run.start), err);
     }
     f->armed = 0;
 }
@@ -880,17 +711,6 @@ static int free_run_memory(struct frame *f, size_t before)
     }
     f->armed = 0;
     return bad || hr_taskmem_in_use() > before;
-}
-
-/* Adds "; note" to the one-line message. */
-static void add_note(struct hr_err *err, const char *note)
-{
-    size_t len;
-
-    if (err == NULL)
-        return;
-    len = strlen(err->msg);
-    snprintf(err->msg + len, sizeof err->msg - len, "; %s", note);
 }
 
 static int call_inproc(hr_task_fn fn, const struct hr_array *a,
@@ -949,12 +769,13 @@ static int call_inproc(hr_task_fn fn, const struct hr_array *a,
             publish(&f.rep);
         }
         heap_bad = free_run_memory(&f, mem_before);
-        repair_stdio();
+        hr_guard_stdio_repair();
         rc = atomic_load(&run.first_rc);
         report_event(&f, task, o, err);
         if (heap_bad)
-            add_note(err, "the task overwrote its malloc() blocks' "
-                     "headers (some memory leaked): use --isolate");
+            hr_guard_msg_note(err, "the task overwrote its malloc() "
+                              "blocks' headers (some memory leaked): use "
+                              "--isolate");
     }
     fesetenv(&fenv);
     top = f.prev;
