@@ -211,25 +211,6 @@ int hr_shape_bytes(int ndim, const int64_t *shape, int itemsize,
 
 /* ---- elements ---- */
 
-/* Exact: every half is a double (subnormals, infinities, NaN payloads). */
-static double half_to_double(uint16_t h)
-{
-    uint64_t sign = (uint64_t)(h >> 15) << 63;
-    uint64_t exp = (h >> 10) & 0x1f;
-    uint64_t man = h & 0x3ff;
-    uint64_t bits;
-    double d;
-
-    if (exp == 0) {
-        d = (double)man * 0x1p-24;
-        return sign ? -d : d;
-    }
-    exp = exp == 31 ? 0x7ff : exp - 15 + 1023;
-    bits = sign | exp << 52 | man << 42;
-    memcpy(&d, &bits, sizeof d);
-    return d;
-}
-
 static inline double element(const char *p, int dtype)
 {
     switch (dtype) {
@@ -242,7 +223,7 @@ static inline double element(const char *p, int dtype)
     case HR_UINT16: return *(const uint16_t *)p;
     case HR_UINT32: return *(const uint32_t *)p;
     case HR_UINT64: return (double)*(const uint64_t *)p;
-    case HR_FLOAT16: return half_to_double(*(const uint16_t *)p);
+    case HR_FLOAT16: return hr_half_to_double(*(const uint16_t *)p);
     case HR_FLOAT32: return *(const float *)p;
     case HR_FLOAT64: return *(const double *)p;
     case HR_COMPLEX64: return *(const float *)p;

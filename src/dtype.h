@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "hotrun.h"
 
@@ -55,5 +56,26 @@ int hr_shape_bytes(int ndim, const int64_t *shape, int itemsize,
 
 /* Element i of a in C order as double (the task function hr_at()). */
 double hr_array_at(const struct hr_array *a, int64_t i);
+
+/* A float16 (IEEE binary16) as a double, exactly: every half is a double
+ * (subnormals, infinities and NaN payloads included).  Inline so that the
+ * kernels' conversion loops stay vectorisable. */
+static inline double hr_half_to_double(uint16_t h)
+{
+    uint64_t sign = (uint64_t)(h >> 15) << 63;
+    uint64_t exp = (h >> 10) & 0x1f;
+    uint64_t man = h & 0x3ff;
+    uint64_t bits;
+    double d;
+
+    if (exp == 0) {
+        d = (double)man * 0x1p-24;
+        return sign ? -d : d;
+    }
+    exp = exp == 31 ? 0x7ff : exp - 15 + 1023;
+    bits = sign | exp << 52 | man << 42;
+    memcpy(&d, &bits, sizeof d);
+    return d;
+}
 
 #endif

@@ -2,6 +2,8 @@
  * vectorised loops over them, serial reductions of a range */
 #include "kern_loop.h"
 
+#include "dtype.h"
+
 #define LEAF 2048           /* pairwise summation: serial below this */
 #define MM_LANES 32         /* independent minima or maxima */
 
@@ -72,25 +74,6 @@ void hr_kern_axis_make(struct hr_axis *ax, const struct hr_array *a, int d0,
 
 /* ---- conversion to double ---- */
 
-/* Exact: every half is a double (subnormals, infinities, NaN payloads). */
-static double half_to_double(uint16_t h)
-{
-    uint64_t sign = (uint64_t)(h >> 15) << 63;
-    uint64_t exp = (h >> 10) & 0x1f;
-    uint64_t man = h & 0x3ff;
-    uint64_t bits;
-    double d;
-
-    if (exp == 0) {
-        d = (double)man * 0x1p-24;
-        return sign ? -d : d;
-    }
-    exp = exp == 31 ? 0x7ff : exp - 15 + 1023;
-    bits = sign | exp << 52 | man << 42;
-    memcpy(&d, &bits, sizeof d);
-    return d;
-}
-
 /* out[i] = X for the value v_ of type T read at p + i * st; the loop with
  * the element size as a constant stride is the one gcc vectorises. */
 #define CONVERT(T, unit, X) \
@@ -124,7 +107,7 @@ CLONES static void convert(int dtype, const char *p, int64_t st, int64_t n,
     case HR_UINT16: CONVERT(uint16_t, 2, v_); break;
     case HR_UINT32: CONVERT(uint32_t, 4, v_); break;
     case HR_UINT64: CONVERT(uint64_t, 8, v_); break;
-    case HR_FLOAT16: CONVERT(uint16_t, 2, half_to_double(v_)); break;
+    case HR_FLOAT16: CONVERT(uint16_t, 2, hr_half_to_double(v_)); break;
     case HR_FLOAT32: CONVERT(float, 4, v_); break;
     case HR_FLOAT64: CONVERT(double, 8, v_); break;
     case HR_COMPLEX64: CONVERT(float, 8, v_); break;
