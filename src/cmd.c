@@ -208,6 +208,7 @@ static int cmd_load(struct hr_ctx *ctx, int argc, char **argv)
 
 static int cmd_arrays(struct hr_ctx *ctx, int argc, char **argv)
 {
+    int wname = 4, wshape = 5, whow = 6;    /* the headings' widths */
     int i;
 
     (void)argc;
@@ -216,17 +217,30 @@ static int cmd_arrays(struct hr_ctx *ctx, int argc, char **argv)
         hr_cmd_note(ctx, "no arrays (load [NAME=]FILE)");
         return HR_CMD_OK;
     }
-    printf("  %-12s %-10s %-16s %12s  %-9s %s\n", "name", "dtype", "shape",
-           "bytes", "loaded", "file");
+    /* columns as wide as their longest entry */
     for (i = 0; i < ctx->narrays; i++) {
         const struct hr_resident *r = ctx->arrays[i];
-        char shape[128];
+        char shape[HR_SHAPE_TXT];
 
         hr_shape_format(&r->view, shape, sizeof shape);
-        printf("%c %-12s %-10s %-16s %12lld  %-9s %s%s\n",
-               i == ctx->current ? '*' : ' ', r->name,
-               hr_dtype_name(r->view.dtype), shape,
-               (long long)r->view.nbytes, r->how, r->path,
+        if ((int)strlen(r->name) > wname)
+            wname = (int)strlen(r->name);
+        if ((int)strlen(shape) > wshape)
+            wshape = (int)strlen(shape);
+        if ((int)strlen(r->how) > whow)
+            whow = (int)strlen(r->how);
+    }
+    printf("  %-*s  %-10s  %-*s  %12s  %-*s  %s\n", wname, "name", "dtype",
+           wshape, "shape", "bytes", whow, "loaded", "file");
+    for (i = 0; i < ctx->narrays; i++) {
+        const struct hr_resident *r = ctx->arrays[i];
+        char shape[HR_SHAPE_TXT];
+
+        hr_shape_format(&r->view, shape, sizeof shape);
+        printf("%c %-*s  %-10s  %-*s  %12lld  %-*s  %s%s\n",
+               i == ctx->current ? '*' : ' ', wname, r->name,
+               hr_dtype_name(r->view.dtype), wshape, shape,
+               (long long)r->view.nbytes, whow, r->how, r->path,
                (r->view.flags & HR_C_CONTIGUOUS) || r->view.ndim < 2
                    ? "" : " (fortran order)");
     }

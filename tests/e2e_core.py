@@ -194,6 +194,20 @@ def load_errors_at_prompt_keep_session():
 
 
 @test
+def arrays_table_columns_line_up():
+    long = tmp("a_rather_long_array_name.npy")
+    np.save(long, np.zeros((1000, 20000), dtype=np.int8))
+    rc, out, err = hotrun([SMALL, long], "arrays\n")
+    lines = out.splitlines()
+    assert rc == 0 and len(lines) == 3, out
+    cols = [l.index("dtype") if i == 0 else l.index(w)
+            for i, (l, w) in enumerate(zip(lines, ["", "float64", "int8"]))]
+    assert len(set(cols)) == 1, out
+    assert len(set(l.index("mmap") if "mmap" in l else l.index("loaded")
+                   for l in lines)) == 1, out
+
+
+@test
 def several_arrays_use_and_get():
     second = tmp("second.npy")
     np.save(second, np.full(5, 2.5))
