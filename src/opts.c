@@ -38,6 +38,13 @@ static const char usage[] =
 "\n"
 "commands (at the prompt, in scripts on stdin, with -c): type 'help'.\n"
 "\n"
+"environment:\n"
+"  NO_COLOR               no colours (also off when stdout is not a terminal)\n"
+"  HOTRUN_HISTORY         history file (default: $XDG_STATE_HOME/hotrun/\n"
+"                         history, ~/.local/state/hotrun/history)\n"
+"  HOTRUN_WATCH_POLL=1    watch by polling instead of inotify\n"
+"  XDG_CACHE_HOME         where --demo caches its array (~/.cache/hotrun)\n"
+"\n"
 "exit status: 0 success, 1 a task or compile failed, 2 usage or input "
 "error\n";
 
