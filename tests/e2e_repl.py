@@ -76,6 +76,8 @@ double spin(const struct hr_array *a)
 {
     volatile double x = 0;
     (void)a;
+    printf("spinning\n");
+    fflush(stdout);
     for (;;)
         x += 1;
     return x;
@@ -403,9 +405,10 @@ def ctrl_c_clears_the_line():
     try:
         s.prompt()
         s.send("half typed")
+        s.expect("half typed")      # echoed: readline has read it
         s.settle()
         s.send("\x03")
-        s.expect(r"half typed\^C\n" + PROMPT)
+        s.expect(r"\^C\n" + PROMPT)
         s.send("\x03")
         s.expect(r"\^C\n" + PROMPT)
         s.send("\x12sum")                             # Ctrl-C in a search
@@ -417,7 +420,8 @@ def ctrl_c_clears_the_line():
         s.prompt()
         assert s.alive()
         s.line("run spin")                            # a long run
-        time.sleep(0.5)
+        s.expect("spinning")        # the task is running now
+        time.sleep(0.2)
         s.send("\x03")
         s.expect(r"\^C\nrun: interrupted[^\n]*spin[^\n]*\n" + PROMPT)
         s.line("run sum_all")
