@@ -77,12 +77,16 @@ static int prepare_file(const char *path)
 static void save_history(const char *path)
 {
     int n = added < history_length ? added : history_length;
+    struct stat st;
 
     if (path == NULL || n <= 0)
         return;
     if (prepare_file(path) != 0)
         return;
-    if (append_history(n, path) == 0)
+    /* readline trims a file by writing a new one and renaming it over the
+     * old: only ever do that to a regular file (HOTRUN_HISTORY=/dev/null) */
+    if (append_history(n, path) == 0 && stat(path, &st) == 0 &&
+        S_ISREG(st.st_mode))
         history_truncate_file(path, HISTORY_MAX);
 }
 
