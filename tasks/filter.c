@@ -3,6 +3,7 @@
  * Each output depends on the previous one, so numpy needs a Python loop
  * (seconds); here it is one pass of C.
  *   run ema_last [K]          the last value of an exponential moving average
+ *                             (shows hr_progress: a bar while it runs)
  *   run max_drawdown          largest fall from a running peak (prices)
  *   run longest_run [THRESH]  longest run of consecutive values > THRESH
  *   run ema_rows [K]          EMA crossings counted per row, in parallel
@@ -18,8 +19,11 @@ double ema_last(const struct hr_array *a)
     if (a->size == 0)
         hr_fail("empty array");
     e = hr_at(a, 0);
-    for (i = 1; i < a->size; i++)
+    for (i = 1; i < a->size; i++) {
         e += k * (hr_at(a, i) - e);
+        if ((i & 0xfffff) == 0)
+            hr_progress(i, a->size);    /* a bar on the terminal */
+    }
     return e;
 }
 
