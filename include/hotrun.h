@@ -51,11 +51,16 @@
 #define __UINT64_C(c) c ## UL
 #endif
 
+/* spelled as glibc spells them for TinyCC, so that <math.h> included after
+ * hotrun.h redefines nothing */
 #ifndef NAN
 #define NAN (0.0f / 0.0f)
 #endif
+#ifndef HUGE_VALF
+#define HUGE_VALF 1e10000f
+#endif
 #ifndef INFINITY
-#define INFINITY 1e10000f
+#define INFINITY HUGE_VALF
 #endif
 #ifndef HUGE_VAL
 #define HUGE_VAL 1e10000
@@ -68,10 +73,16 @@
 #define M_PI_2 1.57079632679489661923
 #define M_SQRT2 1.41421356237309504880
 #endif
+/* functions, not macros: a macro would break the declarations of a
+ * <math.h> included after hotrun.h (which then makes them macros) */
 #ifndef isnan
-#define isnan(x) ((x) != (x))
-#define isinf(x) (!isnan(x) && isnan((x) - (x)))
-#define isfinite(x) (!isnan((x) - (x)))
+int isnan(double x);
+#endif
+#ifndef isinf
+int isinf(double x);
+#endif
+#ifndef isfinite
+int isfinite(double x);
 #endif
 #ifndef EOF
 #define EOF (-1)
@@ -82,6 +93,7 @@
 #ifndef assert
 #define assert(e) ((e) ? (void)0 : \
     __assert_fail(#e, __FILE__, __LINE__, __func__))
+#define _ASSERT_H 1     /* a later <assert.h> replaces ours quietly */
 #endif
 void __assert_fail(const char *expr, const char *file, unsigned int line,
                    const char *func);

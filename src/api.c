@@ -202,6 +202,23 @@ void hr_progress(int64_t done, int64_t total)
         run->progress(run->ud, done, total);
 }
 
+/* hotrun.h's isnan(), isinf() and isfinite() for tasks: functions, since
+ * glibc's are macros */
+static int task_isnan(double x)
+{
+    return x != x;
+}
+
+static int task_isinf(double x)
+{
+    return x == x && x - x != x - x;
+}
+
+static int task_isfinite(double x)
+{
+    return x - x == x - x;
+}
+
 /* ---- the binding table ---- */
 
 #define SYM(name) { #name, (const void *)&name }
@@ -227,6 +244,8 @@ static const struct hr_sym symbols[] = {
     AS("malloc", hr_task_malloc), AS("calloc", hr_task_calloc),
     AS("realloc", hr_task_realloc), AS("free", hr_task_free),
     AS("strdup", hr_task_strdup),
+    AS("isnan", task_isnan), AS("isinf", task_isinf),
+    AS("isfinite", task_isfinite),
 
     /* stdio */
     SYM(stdin), SYM(stdout), SYM(stderr),

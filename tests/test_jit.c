@@ -189,6 +189,48 @@ static void test_jit_system_headers_work(void **state)
     hr_jit_free(m);
 }
 
+/* system headers after hotrun.h: nothing clashes, nothing is redefined */
+static void test_jit_system_headers_after_hotrun_h(void **state)
+{
+    struct fx *f = *state;
+    struct hr_module *m = NULL;
+    struct hr_err err = { { 0 } };
+    struct hr_array a = { 0 };
+    const char *p = write_task(f, "after.c",
+        "#include \"hotrun.h\"\n#include <math.h>\n#include <assert.h>\n"
+        "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n"
+        "#include <stdint.h>\n#include <stdbool.h>\n"
+        "double f(const struct hr_array *a) {\n"
+        "    assert(a != NULL);\n"
+        "    return isnan(NAN) + isinf(INFINITY) + isfinite(1.0) +\n"
+        "           !isfinite(-INFINITY) + (INT64_MAX > 0) + sqrt(4.0); }\n");
+
+    assert_int_equal(hr_jit_compile(p, &f->opts, &m, &err), 0);
+    assert_null(m->warnings);
+    assert_true(call(m, "f", &a) == 7.0);
+    hr_jit_free(m);
+}
+
+static void test_jit_classification_without_system_headers(void **state)
+{
+    struct fx *f = *state;
+    struct hr_module *m = NULL;
+    struct hr_err err = { { 0 } };
+    struct hr_array a = { 0 };
+    const char *p = write_task(f, "cls.c",
+        "#include \"hotrun.h\"\n"
+        "double f(const struct hr_array *a) {\n"
+        "    double z = 0;\n"
+        "    return isnan(NAN) * 1 + isnan(1.0) * 10 + isinf(-INFINITY) * 100\n"
+        "        + isinf(NAN) * 1000 + isfinite(z) * 10000\n"
+        "        + isfinite(INFINITY) * 100000 + isfinite(NAN) * 1000000; }\n");
+
+    assert_int_equal(hr_jit_compile(p, &f->opts, &m, &err), 0);
+    assert_false(m->uses_libc_fallback);
+    assert_true(call(m, "f", &a) == 10101.0);
+    hr_jit_free(m);
+}
+
 /* every function hotrun.h declares for tasks must be bound by the host:
  * a task that takes the address of each one links without the libc
  * fallback */
@@ -349,6 +391,8 @@ int main(void)
         cmocka_unit_test(test_jit_undefined_symbol_is_reported),
         cmocka_unit_test(test_jit_binds_libc_names_outside_the_subset),
         cmocka_unit_test(test_jit_system_headers_work),
+        cmocka_unit_test(test_jit_system_headers_after_hotrun_h),
+        cmocka_unit_test(test_jit_classification_without_system_headers),
         cmocka_unit_test(test_jit_every_hotrun_h_function_is_bound),
         cmocka_unit_test(test_jit_tcc_runtime_helpers_are_bound),
         cmocka_unit_test(test_jit_locate_names_function_and_line),
