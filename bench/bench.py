@@ -180,8 +180,10 @@ class Proc:
 
 
 class Hotrun(Proc):
+    exe = HOTRUN        # main() points this at a snapshot of build/hotrun
+
     def __init__(self, *args):
-        super().__init__([HOTRUN, "-q", *args], "hotrun")
+        super().__init__([Hotrun.exe, "-q", *args], "hotrun")
 
     def reload(self, path):
         self.send(f"reload {path}\n")
@@ -278,7 +280,7 @@ def machine():
             f"Python {platform.python_version()}, numpy {np.__version__}")
 
 
-def build_info():
+def build_info(built):
     """Which hotrun was measured: the commit, and the binary's date."""
     try:
         rev = subprocess.run(["git", "-C", ROOT, "describe", "--always",
@@ -286,24 +288,31 @@ def build_info():
                              text=True).stdout.strip() or "?"
     except OSError:
         rev = "?"
-    built = time.strftime("%Y-%m-%d %H:%M",
-                          time.localtime(os.path.getmtime(HOTRUN)))
-    return f"source tree {rev}, build/hotrun built {built}"
+    return f"source tree {rev}, build/hotrun built " + \
+        time.strftime("%Y-%m-%d %H:%M", time.localtime(built))
 
 
 def build(tmp):
+    """Snapshots build/hotrun and build/libhotrun_core.a (so that a rebuild
+    during the run changes nothing), builds gccrun against the snapshot and
+    speed.c with gcc -O2.  Returns (hotrun, gccrun, speed_so, built)."""
+    built = os.path.getmtime(HOTRUN)
+    hotrun = os.path.join(tmp, "hotrun")
+    core = os.path.join(tmp, "libhotrun_core.a")
+    shutil.copy2(HOTRUN, hotrun)
+    shutil.copy2(CORE, core)
     gccrun = os.path.join(tmp, "gccrun")
     sh(["gcc", "-std=gnu11", "-D_GNU_SOURCE", "-O3", "-march=native",
         "-Wall", "-Wextra", "-I", os.path.join(ROOT, "src"),
         "-I", os.path.join(ROOT, "include"),
         os.path.join(BENCH, "gccrun.c"), "-o", gccrun, "-rdynamic",
-        "-Wl,-z,noexecstack", "-Wl,--whole-archive", CORE,
+        "-Wl,-z,noexecstack", "-Wl,--whole-archive", core,
         "-Wl,--no-whole-archive", "-ltcc", TCC_RUNTIME, "-lreadline",
         "-lpthread", "-ldl", "-lm"])
     speed_so = os.path.join(tmp, "speed-O2.so")
     sh(["gcc", "-O2", "-shared", "-fPIC", "-I", os.path.join(ROOT, "include"),
         os.path.join(TASKS, "speed.c"), "-o", speed_so])
-    return gccrun, speed_so
+    return hotrun, gccrun, speed_so, built
 
 
 # ---- the Python trick ----
@@ -739,13 +748,14 @@ def resident_section(cfg, tab, tmp, demo, gcc):
         for task in ("count", "full_sum"):
             order = [None] + keys
             random.shuffle(order)
+            got = {}
             for m in order:
                 args = [tiny] if m is None else [f"--load={m}", demo]
-                t = spawn_to_result(args, res, task)
-                if r and m is None:
-                    base[task].append(t)
-                elif r:
-                    start[(m, task)].append(t)
+                got[m] = spawn_to_result(args, res, task)
+            if r:
+                base[task].append(got[None])
+                for m in keys:
+                    start[(m, task)].append(got[m] - got[None])
         for m in keys:
             t = float(gcc.cmd("load", demo, m)[0])
             if r:
@@ -763,12 +773,7 @@ def resident_section(cfg, tab, tmp, demo, gcc):
     gcc.cmd("load", demo, "mmap")
     ref = median(npl["np.load"])
     ref2 = median(npl["np.load+sum"])
-    # medians and mins of the differences: the start-up time less the
-    # median (min) start-up time with a 1-element array
-    diff = {}
-    for (m, task), xs in start.items():
-        diff[(m, task)] = (median(xs) - median(base[task]),
-                           min(xs) - min(base[task]))
+    diff = {k: (median(xs), min(xs)) for k, xs in start.items()}
     tab.section(f"making the 200 MB array resident (warm page cache, "
                 f"{rounds} runs each)",
                 ["variant", "median", "min", "vs np.load", "target",
@@ -799,12 +804,12 @@ def resident_section(cfg, tab, tmp, demo, gcc):
     tab.note("Files read once before: the page cache is warm.")
     tab.note("* wall time from spawning `hotrun -q ARRAY` to reading the "
              "result of `run count` (`run full_sum`), less the same with a "
-             "1-element array (median "
+             "1-element array in the same round (median "
              + ", ".join(f"{fmt_ms(median(base[t]))} for {t}"
                          for t in ("count", "full_sum")) +
-             "): median less median, min less min (so within the noise of "
-             "a process start, about 1 ms, and may be negative).  hotrun "
-             "prints no load time in script mode.")
+             "), in random order; within the noise of a process start "
+             "(about 1 ms), a difference may be negative.  hotrun prints "
+             "no load time in script mode.")
     tab.note("in-process: hr_array_load() timed in gccrun.c.  The second "
              "group adds the first full pass over the data, which costs "
              "more than later ones (page faults, first touch of a new "
@@ -890,9 +895,10 @@ def main():
     tab = Table()
     tmp = tempfile.mkdtemp(prefix="hotrun-bench-")
     gcc = None
+    built = 0
     try:
         say("building bench/gccrun.c and the gcc -O2 build of speed.c")
-        gccrun, speed_so = build(tmp)
+        Hotrun.exe, gccrun, speed_so, built = build(tmp)
         warm(demo)
         gcc = GccRun(gccrun)
         trick = Trick(demo, cfg["trick_n"])
@@ -914,7 +920,7 @@ def main():
           f"{time.monotonic() - t_start:.0f} s; load average {load0:.2f} "
           f"at start, {load1:.2f} at end")
     print("machine: " + machine())
-    print("hotrun: " + build_info())
+    print("hotrun: " + build_info(built))
     print(tab.render())
 
 
