@@ -1,6 +1,7 @@
 /* jit.c - compile a task file into memory with libtcc */
 #include "jit.h"
 
+#include "fileio.h"
 #include "lines.h"
 
 #include <dlfcn.h>
@@ -115,6 +116,7 @@ static int read_source(const char *path, char **out, size_t *len,
     struct stat st;
     char *buf = NULL;
     size_t got = 0;
+    ssize_t n;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     int rc = HR_EIO;
 
@@ -131,15 +133,12 @@ static int read_source(const char *path, char **out, size_t *len,
         rc = HR_ENOMEM;
         goto out;
     }
-    while (got < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
+    n = hr_fileio_pread_full(fd, buf, (size_t)st.st_size, 0);
+    if (n < 0) {
+        hr_err_set(err, "%s: %s", path, strerror(errno));
+        goto out;
     }
+    got = (size_t)n;
     buf[got] = '\0';
     *out = buf;
     *len = got;
