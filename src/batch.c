@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "watch.h"
+#include "words.h"
 
 static void json_str(const char *s)
 {
@@ -161,15 +162,15 @@ int hr_batch_list(struct hr_ctx *ctx, const char *path)
 
         lineno++;
         snprintf(where, sizeof where, "%s:%d", path, lineno);
-        argc = hr_cmd_split(line, &argv, &err);
+        argc = hr_words_split(line, strlen(line), &argv, &err);
         if (argc < 0) {
             hr_cmd_error(ctx, "%s: %s", where, err.msg);
             failed = 1;
             continue;
         }
-        if (argc > 0 && argv[0][0] != '#')
+        if (argc > 0)
             failed |= run_entry(ctx, path, where, argc, argv);
-        hr_cmd_free_words(argc, argv);
+        hr_words_free(argc, argv);
     }
     free(line);
     fclose(f);

@@ -8,110 +8,11 @@
 #include <unistd.h>
 
 #include "watch.h"
+#include "words.h"
 
 #define MAX_RUNS 100000
 
 static const struct hr_cmd commands[];
-
-/* ---- words ---- */
-
-int hr_cmd_split(const char *line, char ***out, struct hr_err *err)
-{
-    size_t n = strlen(line);
-    char **argv = calloc(n / 2 + 2, sizeof *argv);
-    char *word = malloc(n + 1);
-    const char *p = line;
-    int argc = 0;
-
-    if (argv == NULL || word == NULL) {
-        free(argv);
-        free(word);
-        return HR_ENOMEM;
-    }
-    for (;;) {
-        size_t len = 0;
-        char quote = 0;
-
-        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-            p++;
-        if (*p == '\0')
-            break;
-        while (*p != '\0' && (quote || (*p != ' ' && *p != '\t' &&
-                                         *p != '\n' && *p != '\r'))) {
-            if (quote && *p == quote) {
-                quote = 0;
-            } else if (!quote && (*p == '"' || *p == '\'')) {
-                quote = *p;
-            } else if (*p == '\\' && quote != '\'' && p[1] != '\0') {
-                word[len++] = *++p;
-            } else {
-                word[len++] = *p;
-            }
-            p++;
-        }
-        if (quote) {
-            hr_err_set(err, "unclosed %c quote", quote);
-            hr_cmd_free_words(argc, argv);
-            free(word);
-            return -1;
-        }
-        argv[argc] = strndup(word, len);
-        if (argv[argc] == NULL) {
-            hr_cmd_free_words(argc, argv);
-            free(word);
-            return HR_ENOMEM;
-        }
-        argc++;
-    }
-    free(word);
-    *out = argv;
-    return argc;
-}
-
-void hr_cmd_free_words(int argc, char **argv)
-{
-    int i;
-
-    if (argv == NULL)
-        return;
-    for (i = 0; i < argc; i++)
-        free(argv[i]);
-    free(argv);
-}
-
-/* argv joined back into one line, quoting words with spaces */
-static char *join_words(int argc, char **argv)
-{
-    size_t len = 1;
-    char *s = NULL;
-    int i;
-
-    for (i = 0; i < argc; i++)
-        len += strlen(argv[i]) * 2 + 3;
-    s = malloc(len);
-    if (s == NULL)
-        return NULL;
-    s[0] = '\0';
-    for (i = 0; i < argc; i++) {
-        const char *w = argv[i];
-        int q = *w == '\0' || strpbrk(w, " \t'\"\\") != NULL;
-        char *e = s + strlen(s);
-
-        if (i > 0)
-            *e++ = ' ';
-        if (q)
-            *e++ = '"';
-        for (; *w != '\0'; w++) {
-            if (q && (*w == '"' || *w == '\\'))
-                *e++ = '\\';
-            *e++ = *w;
-        }
-        if (q)
-            *e++ = '"';
-        *e = '\0';
-    }
-    return s;
-}
 
 /* ---- commands ---- */
 
@@ -261,7 +162,7 @@ static int cmd_use(struct hr_ctx *ctx, int argc, char **argv)
 
 static int remember(char **slot, int argc, char **argv)
 {
-    char *s = join_words(argc, argv);
+    char *s = hr_words_join(argc, argv);
 
     if (s == NULL)
         return HR_ENOMEM;
@@ -639,20 +540,21 @@ int hr_cmd_exec(struct hr_ctx *ctx, const char *line)
 {
     struct hr_err err = { { 0 } };
     char **argv = NULL;
-    int argc = hr_cmd_split(line, &argv, &err);
+    int argc = hr_words_split(line, strlen(line), &argv, &err);
     int rc;
 
     if (argc < 0) {
-        hr_cmd_error(ctx, "%s", argc == -1 ? err.msg : "out of memory");
+        hr_cmd_error(ctx, "%s", argc == HR_EINVAL ? err.msg
+                                                  : "out of memory");
         ctx->failures++;
         ctx->input_errors++;
         return HR_CMD_ERR;
     }
-    if (argc == 0 || argv[0][0] == '#') {
-        hr_cmd_free_words(argc, argv);
+    if (argc == 0) {
+        hr_words_free(argc, argv);
         return HR_CMD_OK;
     }
     rc = hr_cmd_execv(ctx, argc, argv);
-    hr_cmd_free_words(argc, argv);
+    hr_words_free(argc, argv);
     return rc;
 }

@@ -35,18 +35,13 @@ const struct hr_cmd *hr_cmd_table(void);
 /* The command called name, or NULL. */
 const struct hr_cmd *hr_cmd_lookup(const char *name);
 
-/* Splits line into words (quotes '...' and "...", backslash escapes) and
- * runs it.  A blank line or a '#' comment does nothing.  Returns HR_CMD_OK,
+/* Splits line into words (words.h) and runs it.  A blank line or a '#'
+ * comment does nothing.  Returns HR_CMD_OK,
  * HR_CMD_ERR (counted in ctx->failures) or HR_CMD_QUIT. */
 int hr_cmd_exec(struct hr_ctx *ctx, const char *line);
 
 /* Runs argv (argc >= 1) as a command. */
 int hr_cmd_execv(struct hr_ctx *ctx, int argc, char **argv);
-
-/* Splits line into *argv (owned: free with hr_cmd_free_words()).  Returns
- * the word count, or -1 (unclosed quote: err set) or HR_ENOMEM. */
-int hr_cmd_split(const char *line, char ***argv, struct hr_err *err);
-void hr_cmd_free_words(int argc, char **argv);
 
 /* The command nearest to a mistyped name, or NULL when none is close. */
 const char *hr_cmd_nearest(const char *name);

@@ -20,6 +20,7 @@
 #include "fileio.h"
 #include "guard.h"
 #include "watch.h"
+#include "words.h"
 
 #define HISTORY_MAX 2000
 
@@ -364,13 +365,13 @@ static char **complete(const char *text, int start, int end)
     head = strndup(rl_line_buffer, len);
     if (head == NULL)
         return NULL;
-    n = hr_cmd_split(head, &words, NULL);
+    n = hr_words_split(head, strlen(head), &words, NULL);
     if (n == 0)
         out = complete_commands(text);
     else if (n > 0)
         out = complete_args(text, words, n);
     if (n >= 0)
-        hr_cmd_free_words(n, words);
+        hr_words_free(n, words);
     free(head);
     cand_clear();
     return out;

@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "filewatch.h"
 #include "includes.h"
+#include "words.h"
 
 /* What `watch FILE [TASK [ARGS...]]` set up. */
 struct entry {
@@ -270,7 +271,7 @@ static void free_entry(struct hr_watch *w, struct entry *e)
     for (i = 0; i < e->nhdrs; i++)
         hr_filewatch_unref(&w->fw, e->hdrs[i]);
     hr_filewatch_unref(&w->fw, e->file);
-    hr_cmd_free_words(e->nargs, e->args);
+    hr_words_free(e->nargs, e->args);
     free(e->hdrs);
     free(e->path);
     free(e->task);

@@ -13,28 +13,6 @@
 #include "cmd.h"
 #include "ctx.h"
 
-static void test_cmd_split_words_and_quotes(void **state)
-{
-    struct hr_err err = { { 0 } };
-    char **argv = NULL;
-    int argc;
-
-    (void)state;
-    argc = hr_cmd_split("  run  'a b'  \"c \\\"d\\\"\" e\\ f  ", &argv, &err);
-    assert_int_equal(argc, 4);
-    assert_string_equal(argv[0], "run");
-    assert_string_equal(argv[1], "a b");
-    assert_string_equal(argv[2], "c \"d\"");
-    assert_string_equal(argv[3], "e f");
-    hr_cmd_free_words(argc, argv);
-    argc = hr_cmd_split("", &argv, &err);
-    assert_int_equal(argc, 0);
-    hr_cmd_free_words(argc, argv);
-    argc = hr_cmd_split("run \"unclosed", &argv, &err);
-    assert_int_equal(argc, -1);
-    assert_non_null(strstr(err.msg, "unclosed"));
-}
-
 static void test_cmd_lookup_and_nearest(void **state)
 {
     const struct hr_cmd *c = NULL;
@@ -214,7 +192,6 @@ static void test_cmd_run_without_modules_says_what_to_do(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cmd_split_words_and_quotes),
         cmocka_unit_test(test_cmd_lookup_and_nearest),
         cmocka_unit_test(test_cmd_format_value_round_trips),
         cmocka_unit_test(test_cmd_format_ms_units),
