@@ -18,10 +18,7 @@
 #include "err.h"
 #include "npy.h"
 
-enum hr_load_mode {
-    HR_LOAD_MMAP,   /* zero-copy read-only mapping of the file (default) */
-    HR_LOAD_READ    /* private copy read into memory (huge pages advised) */
-};
+/* enum hr_load_mode is public: libhotrun.h */
 
 struct hr_load_opts {
     enum hr_load_mode mode;

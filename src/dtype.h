@@ -11,9 +11,7 @@
 #include <string.h>
 
 #include "hotrun.h"
-
-/* Room for any shape as text: "NxNx...", 20 digits and an 'x' a dimension. */
-#define HR_SHAPE_TXT (HR_MAX_NDIM * 21 + 8)
+#include "libhotrun.h"     /* HR_SHAPE_TXT, hr_shape_format(), ... */
 
 /* Layout of a raw binary file, given by --dtype and --shape. */
 struct hr_raw_spec {

@@ -330,10 +330,13 @@ def batch_list_json_and_relative_paths():
     assert rc == 1, (rc, err)
     rows = [json.loads(l) for l in out.splitlines()]
     assert len(rows) == 6, out
-    keys = {"file", "function", "ok", "result", "compile_ms", "run_ms", "error"}
+    keys = {"source", "line", "command", "file", "function", "args", "ok",
+            "result", "compile_ms", "run_ms", "error"}
     assert all(set(r) == keys for r in rows), rows
     assert rows[0]["ok"] and rows[0]["result"] == 12 and rows[0]["function"] == "count"
     assert rows[0]["file"].endswith("batch/t.c")
+    assert [r["line"] for r in rows] == [3, 4, 5, 6, 7, 8], rows
+    assert rows[2]["args"] == ["4", "5", "xy"] and rows[0]["args"] == []
     assert not rows[1]["ok"] and "b.c:5" in rows[1]["error"]
     assert rows[2]["ok"] and rows[2]["result"] == 4 * 5 + 2 + 3000
     assert not rows[3]["ok"] and "bad input 3" in rows[3]["error"]

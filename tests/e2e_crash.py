@@ -84,7 +84,9 @@ def run_class(name, want, isolate):
     p = subprocess.run([HOTRUN, A, B], input=script, capture_output=True,
                        text=True, timeout=120, env=ENV, cwd=TMP)
     assert p.returncode == 1, (name, p.returncode, p.stderr)
-    errs = [l for l in p.stderr.splitlines() if l.startswith("run: ")]
+    # script errors name the script line: "<stdin>:5: run: ..."
+    errs = [re.sub(r"^<stdin>:\d+: ", "", l) for l in p.stderr.splitlines()]
+    errs = [l for l in errs if l.startswith("run: ")]
     assert len(errs) == 2, (name, p.stderr)
     for e in errs:
         assert re.search(want, e), (name, want, e)

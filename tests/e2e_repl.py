@@ -304,7 +304,7 @@ def completion_with_nothing_loaded():
             s.send("\x15" + line)
             s.settle(0.2)
         s.send("\x15\t\t")
-        s.expect(r"arrays +help")
+        s.expect(r"arrays +do +isolate")
         s.send("\x15list\r")
         s.expect(r"no modules")
         s.prompt()
@@ -441,7 +441,7 @@ def ctrl_d_status_follows_last_command():
         s.line("nonsense")
         s.prompt()
         s.send("\x04")
-        assert s.wait() == 1
+        assert s.wait() == 2        # an unknown command: a usage error
     finally:
         s.close()
     s = session("-q", "small.npy", NO_COLOR="1")

@@ -354,11 +354,11 @@ def session_option(exe, d, npy, task, util):
           "--watch FILE:FUNCTION: baseline result")
     m = h.mark()
     h.send("watch " + os.path.join(d, "nope.c"))
-    check(h.wait(m, r"^watch: .*nope\.c: no such file$") is not None,
+    check(h.wait(m, r"^<stdin>:\d+: watch: .*nope\.c: no such file$") is not None,
           "watch of a missing file: error")
     m = h.mark()
     h.send("unwatch nope.c")
-    check(h.wait(m, r"^unwatch: nope\.c is not watched") is not None,
+    check(h.wait(m, r"^<stdin>:\d+: unwatch: nope\.c is not watched") is not None,
           "unwatch of a file not watched: error")
     # end of input: hotrun keeps watching, like entr
     h.p.stdin.close()

@@ -10,8 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cmd.h"
-#include "ctx.h"
+#include "out.h"
 
 static void test_cmd_lookup_and_nearest(void **state)
 {
@@ -44,16 +45,16 @@ static void test_cmd_format_value_round_trips(void **state)
 
     (void)state;
     for (i = 0; i < sizeof v / sizeof v[0]; i++) {
-        hr_cmd_format_value(v[i], buf, sizeof buf);
+        hr_out_format_value(v[i], buf, sizeof buf);
         assert_true(strtod(buf, NULL) == v[i]);
     }
-    hr_cmd_format_value(0.1, buf, sizeof buf);
+    hr_out_format_value(0.1, buf, sizeof buf);
     assert_string_equal(buf, "0.1");        /* shortest, like repr() */
-    hr_cmd_format_value(42.0, buf, sizeof buf);
+    hr_out_format_value(42.0, buf, sizeof buf);
     assert_string_equal(buf, "42.0");
-    hr_cmd_format_value(0.0 / 0.0, buf, sizeof buf);
+    hr_out_format_value(0.0 / 0.0, buf, sizeof buf);
     assert_string_equal(buf, "nan");
-    hr_cmd_format_value(-1.0 / 0.0, buf, sizeof buf);
+    hr_out_format_value(-1.0 / 0.0, buf, sizeof buf);
     assert_string_equal(buf, "-inf");
 }
 
@@ -62,18 +63,18 @@ static void test_cmd_format_ms_units(void **state)
     char buf[32];
 
     (void)state;
-    hr_cmd_format_ms(0.412, buf, sizeof buf);
+    hr_out_format_ms(0.412, buf, sizeof buf);
     assert_string_equal(buf, "412 us");
-    hr_cmd_format_ms(4.3141, buf, sizeof buf);
+    hr_out_format_ms(4.3141, buf, sizeof buf);
     assert_string_equal(buf, "4.31 ms");
-    hr_cmd_format_ms(87.25, buf, sizeof buf);
+    hr_out_format_ms(87.25, buf, sizeof buf);
     assert_string_equal(buf, "87.2 ms");
-    hr_cmd_format_ms(2310, buf, sizeof buf);
+    hr_out_format_ms(2310, buf, sizeof buf);
     assert_string_equal(buf, "2.31 s");
 }
 
 /* runs line with stdout and stderr sent to files; returns the status */
-static int exec_captured(struct hr_ctx *ctx, const char *line, char *out,
+static int exec_captured(struct hr_cli *cli, const char *line, char *out,
                          char *err, size_t len)
 {
     FILE *o = tmpfile(), *e = tmpfile();
@@ -85,7 +86,7 @@ static int exec_captured(struct hr_ctx *ctx, const char *line, char *out,
     fflush(stderr);
     dup2(fileno(o), 1);
     dup2(fileno(e), 2);
-    rc = hr_cmd_exec(ctx, line);
+    rc = hr_exec_line(cli, line, strlen(line), NULL, 0);
     fflush(stdout);
     fflush(stderr);
     dup2(so, 1);
@@ -105,88 +106,88 @@ static int exec_captured(struct hr_ctx *ctx, const char *line, char *out,
 
 static void test_cmd_exec_prints_usage_on_bad_arity(void **state)
 {
-    struct hr_ctx *ctx = NULL;
+    struct hr_cli *cli = NULL;
     char out[4096], err[4096];
 
     (void)state;
-    assert_int_equal(hr_ctx_open(&ctx), 0);
-    assert_int_equal(exec_captured(ctx, "reload", out, err, sizeof out),
+    assert_int_equal(hr_cli_open(0, 0, 0, &cli), 0);
+    assert_int_equal(exec_captured(cli, "reload", out, err, sizeof out),
                      HR_CMD_ERR);
     assert_non_null(strstr(err, "usage: reload FILE"));
-    assert_int_equal(exec_captured(ctx, "use a b", out, err, sizeof out),
+    assert_int_equal(exec_captured(cli, "use a b", out, err, sizeof out),
                      HR_CMD_ERR);
     assert_non_null(strstr(err, "usage: use NAME"));
-    assert_int_equal(ctx->failures, 2);
-    assert_int_equal(ctx->input_errors, 2);
-    hr_ctx_close(ctx);
+    assert_int_equal(cli->failures, 2);
+    assert_int_equal(cli->input_errors, 2);
+    hr_cli_close(cli);
 }
 
 static void test_cmd_exec_unknown_command_suggests(void **state)
 {
-    struct hr_ctx *ctx = NULL;
+    struct hr_cli *cli = NULL;
     char out[4096], err[4096];
 
     (void)state;
-    assert_int_equal(hr_ctx_open(&ctx), 0);
-    assert_int_equal(exec_captured(ctx, "lsit", out, err, sizeof out),
+    assert_int_equal(hr_cli_open(0, 0, 0, &cli), 0);
+    assert_int_equal(exec_captured(cli, "lsit", out, err, sizeof out),
                      HR_CMD_ERR);
     assert_non_null(strstr(err, "did you mean list?"));
-    assert_int_equal(exec_captured(ctx, "   # just a comment", out, err,
+    assert_int_equal(exec_captured(cli, "   # just a comment", out, err,
                                    sizeof out), HR_CMD_OK);
-    assert_int_equal(exec_captured(ctx, "", out, err, sizeof out),
+    assert_int_equal(exec_captured(cli, "", out, err, sizeof out),
                      HR_CMD_OK);
-    assert_int_equal(exec_captured(ctx, "quit", out, err, sizeof out),
+    assert_int_equal(exec_captured(cli, "quit", out, err, sizeof out),
                      HR_CMD_QUIT);
-    assert_int_equal(ctx->failures, 1);
-    hr_ctx_close(ctx);
+    assert_int_equal(cli->failures, 1);
+    hr_cli_close(cli);
 }
 
 static void test_cmd_help_lists_every_command(void **state)
 {
-    struct hr_ctx *ctx = NULL;
+    struct hr_cli *cli = NULL;
     const struct hr_cmd *c = NULL;
     char out[8192], err[4096];
 
     (void)state;
-    assert_int_equal(hr_ctx_open(&ctx), 0);
-    assert_int_equal(exec_captured(ctx, "help", out, err, sizeof out),
+    assert_int_equal(hr_cli_open(0, 0, 0, &cli), 0);
+    assert_int_equal(exec_captured(cli, "help", out, err, sizeof out),
                      HR_CMD_OK);
     for (c = hr_cmd_table(); c->name != NULL; c++)
         assert_non_null(strstr(out, c->name));
-    assert_int_equal(exec_captured(ctx, "help run", out, err, sizeof out),
+    assert_int_equal(exec_captured(cli, "help run", out, err, sizeof out),
                      HR_CMD_OK);
     assert_non_null(strstr(out, "usage: run"));
     assert_non_null(strstr(out, "example"));
-    assert_int_equal(exec_captured(ctx, "help rnu", out, err, sizeof out),
+    assert_int_equal(exec_captured(cli, "help rnu", out, err, sizeof out),
                      HR_CMD_ERR);
     assert_non_null(strstr(err, "did you mean run?"));
-    hr_ctx_close(ctx);
+    hr_cli_close(cli);
 }
 
 static void test_cmd_run_without_modules_says_what_to_do(void **state)
 {
-    struct hr_ctx *ctx = NULL;
+    struct hr_cli *cli = NULL;
     char out[4096], err[4096];
 
     (void)state;
-    assert_int_equal(hr_ctx_open(&ctx), 0);
-    assert_int_equal(exec_captured(ctx, "run sum", out, err, sizeof out),
+    assert_int_equal(hr_cli_open(0, 0, 0, &cli), 0);
+    assert_int_equal(exec_captured(cli, "run sum", out, err, sizeof out),
                      HR_CMD_ERR);
     assert_non_null(strstr(err, "no task file is loaded"));
-    assert_int_equal(exec_captured(ctx, "run -n 0 sum", out, err,
+    assert_int_equal(exec_captured(cli, "run -n 0 sum", out, err,
                                    sizeof out), HR_CMD_ERR);
     assert_non_null(strstr(err, "-n"));
-    assert_int_equal(exec_captured(ctx, "timeout soon", out, err,
+    assert_int_equal(exec_captured(cli, "timeout soon", out, err,
                                    sizeof out), HR_CMD_ERR);
-    assert_int_equal(exec_captured(ctx, "timeout 2.5", out, err,
+    assert_int_equal(exec_captured(cli, "timeout 2.5", out, err,
                                    sizeof out), HR_CMD_OK);
-    assert_true(ctx->timeout_s == 2.5);
-    assert_int_equal(exec_captured(ctx, "isolate maybe", out, err,
+    assert_true(hr_session_timeout(cli->s) == 2.5);
+    assert_int_equal(exec_captured(cli, "isolate maybe", out, err,
                                    sizeof out), HR_CMD_ERR);
-    assert_int_equal(exec_captured(ctx, "isolate on", out, err, sizeof out),
+    assert_int_equal(exec_captured(cli, "isolate on", out, err, sizeof out),
                      HR_CMD_OK);
-    assert_true(ctx->isolate);
-    hr_ctx_close(ctx);
+    assert_true(hr_session_isolate(cli->s));
+    hr_cli_close(cli);
 }
 
 int main(void)

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "api.h"
-#include "ctx.h"
 #include "jit.h"
 
 struct fx {
@@ -334,53 +333,6 @@ static void test_jit_locate_names_function_and_line(void **state)
     hr_jit_free(m);
 }
 
-/* reload through the session: a failed compile keeps the last good one */
-static void test_jit_reload_keeps_last_good_module(void **state)
-{
-    struct fx *f = *state;
-    struct hr_ctx *ctx = NULL;
-    struct hr_module *m = NULL;
-    struct hr_err err = { { 0 } };
-    struct hr_array a = { 0 };
-    char path[256];
-
-    assert_int_equal(hr_ctx_open(&ctx), 0);
-    ctx->include_dir = HR_SOURCE_DIR "/include";
-    snprintf(path, sizeof path, "%s", write_task(f, "r.c",
-             "double v(const struct hr_array *a) { return 1; }\n"));
-    assert_int_equal(hr_ctx_reload(ctx, path, &m, &err), 0);
-    assert_true(call(m, "v", &a) == 1.0);
-    write_task(f, "r.c", "double v(const struct hr_array *a) { return }\n");
-    assert_int_equal(hr_ctx_reload(ctx, path, NULL, &err), HR_ECOMPILE);
-    assert_int_equal(ctx->nmods, 1);
-    assert_ptr_equal(hr_ctx_module(ctx, path), m);
-    assert_true(call(m, "v", &a) == 1.0);
-    write_task(f, "r.c", "double v(const struct hr_array *a) { return 2; }\n");
-    assert_int_equal(hr_ctx_reload(ctx, path, &m, &err), 0);
-    assert_int_equal(ctx->nmods, 1);
-    assert_true(call(m, "v", &a) == 2.0);
-    hr_ctx_close(ctx);
-}
-
-static void test_jit_many_reloads_reuse_memory(void **state)
-{
-    struct fx *f = *state;
-    struct hr_ctx *ctx = NULL;
-    struct hr_err err = { { 0 } };
-    char path[256];
-    int i;
-
-    assert_int_equal(hr_ctx_open(&ctx), 0);
-    ctx->include_dir = HR_SOURCE_DIR "/include";
-    snprintf(path, sizeof path, "%s", write_task(f, "many.c",
-             "#include \"hotrun.h\"\n"
-             "double v(const struct hr_array *a) { return sqrt(4); }\n"));
-    for (i = 0; i < 300; i++)
-        assert_int_equal(hr_ctx_reload(ctx, path, NULL, &err), 0);
-    assert_int_equal(ctx->nmods, 1);
-    hr_ctx_close(ctx);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -396,8 +348,6 @@ int main(void)
         cmocka_unit_test(test_jit_every_hotrun_h_function_is_bound),
         cmocka_unit_test(test_jit_tcc_runtime_helpers_are_bound),
         cmocka_unit_test(test_jit_locate_names_function_and_line),
-        cmocka_unit_test(test_jit_reload_keeps_last_good_module),
-        cmocka_unit_test(test_jit_many_reloads_reuse_memory),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

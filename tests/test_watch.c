@@ -14,11 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cmd.h"
-#include "ctx.h"
 #include "filewatch.h"
 #include "includes.h"
-#include "jit.h"
 #include "watch.h"
 
 struct fx {
@@ -350,8 +349,13 @@ static void test_watch_filewatch_shares_files_and_folders(void **state)
 
 /* ---- the commands, on a real session ---- */
 
+static int exec(struct hr_cli *cli, const char *line)
+{
+    return hr_exec_line(cli, line, strlen(line), NULL, 0);
+}
+
 /* A session with a 4-element float64 array (1, 2, 3, 4) loaded. */
-static struct hr_ctx *session(struct fx *f)
+static struct hr_cli *session(struct fx *f)
 {
     static const char magic[] = "\x93NUMPY\x01\x00";
     static const char dict[] = "{'descr': '<f8', 'fortran_order': False, "
@@ -359,7 +363,7 @@ static struct hr_ctx *session(struct fx *f)
     char header[118];           /* 10 + 118: a multiple of 64 */
     double data[4] = { 1, 2, 3, 4 };
     struct hr_err err = { { 0 } };
-    struct hr_ctx *ctx = NULL;
+    struct hr_cli *cli = NULL;
     FILE *fp = fopen(in(f, "a.npy"), "wb");
     uint16_t hlen = sizeof header;
 
@@ -372,10 +376,10 @@ static struct hr_ctx *session(struct fx *f)
     fwrite(header, 1, sizeof header, fp);
     fwrite(data, sizeof data, 1, fp);
     fclose(fp);
-    assert_int_equal(hr_ctx_open(&ctx), 0);
-    ctx->include_dir = HR_SOURCE_DIR "/include";
-    assert_int_equal(hr_ctx_load(ctx, in(f, "a.npy"), NULL, &err), 0);
-    return ctx;
+    assert_int_equal(hr_cli_open(0, 0, 0, &cli), 0);
+    assert_int_equal(hr_session_load(cli->s, in(f, "a.npy"), NULL, NULL,
+                                     &err), 0);
+    return cli;
 }
 
 static const char *task_text(int v)
@@ -391,20 +395,20 @@ static const char *task_text(int v)
 }
 
 /* Serves the watch for ms as the prompt would; returns the reloads. */
-static int serve(struct hr_ctx *ctx, int ms)
+static int serve(struct hr_cli *cli, int ms)
 {
     int64_t end = now_ms() + ms;
     int reloads = 0;
 
     while (now_ms() < end) {
-        struct pollfd p = { hr_watch_fd(ctx), POLLIN, 0 };
+        struct pollfd p = { hr_watch_fd(cli), POLLIN, 0 };
         int64_t left = end - now_ms();
-        int t = hr_watch_timeout_ms(ctx);
+        int t = hr_watch_timeout_ms(cli);
 
         if (t < 0 || t > left)
             t = (int)left;
         poll(&p, p.fd >= 0 ? 1 : 0, t);
-        reloads += hr_watch_service(ctx);
+        reloads += hr_watch_service(cli);
     }
     return reloads;
 }
@@ -412,8 +416,8 @@ static int serve(struct hr_ctx *ctx, int ms)
 static void test_watch_cmd_reloads_once_per_save(void **state)
 {
     struct fx *f = *state;
-    struct hr_ctx *ctx = session(f);
-    const struct hr_module *m = NULL;
+    struct hr_cli *cli = session(f);
+    struct hr_module_info m;
     char task[256], util[256], line[300], tmp[256];
     uint64_t first;
 
@@ -423,61 +427,62 @@ static void test_watch_cmd_reloads_once_per_save(void **state)
     write_file(task, task_text(1));
     write_file(util, "#define UTIL 0\n");
     snprintf(line, sizeof line, "watch \"%s\"", task);
-    assert_int_equal(hr_cmd_exec(ctx, line), HR_CMD_OK);
-    assert_true(hr_watch_active(ctx));
-    assert_true(hr_watch_fd(ctx) >= 0);
-    m = hr_ctx_module(ctx, task);
-    assert_non_null(m);
-    first = m->hash;
+    assert_int_equal(exec(cli, line), HR_CMD_OK);
+    assert_true(hr_watch_active(cli));
+    assert_true(hr_watch_fd(cli) >= 0);
+    assert_int_equal(hr_session_module_info(cli->s,
+        hr_session_find_module(cli->s, task), &m), 0);
+    first = m.hash;
     /* the watch's own commands leave Enter's line alone */
-    assert_null(ctx->last_reload);
-    assert_null(ctx->last_run);
+    assert_null(cli->last_reload);
+    assert_null(cli->last_run);
 
     write_file(tmp, task_text(2));
     assert_int_equal(rename(tmp, task), 0);
-    assert_int_equal(serve(ctx, 400), 1);
-    m = hr_ctx_module(ctx, task);
-    assert_true(m->hash != first);
+    assert_int_equal(serve(cli, 400), 1);
+    assert_int_equal(hr_session_module_info(cli->s,
+        hr_session_find_module(cli->s, task), &m), 0);
+    assert_true(m.hash != first);
 
     /* a header save reloads the task that includes it */
     write_file(util, "#define UTIL 7\n");
-    assert_int_equal(serve(ctx, 400), 1);
+    assert_int_equal(serve(cli, 400), 1);
     /* the same content: nothing */
     write_file(util, "#define UTIL 7\n");
-    assert_int_equal(serve(ctx, 400), 0);
+    assert_int_equal(serve(cli, 400), 0);
 
     /* a broken save is tried once, shown, not counted as a failure */
     write_file(task, "double f(const struct hr_array *a) { return x; }\n");
-    assert_int_equal(serve(ctx, 400), 1);
-    assert_int_equal(ctx->failures, 0);
-    assert_non_null(hr_ctx_module(ctx, task));
-    assert_int_equal(serve(ctx, 300), 0);
+    assert_int_equal(serve(cli, 400), 1);
+    assert_int_equal(cli->failures, 0);
+    assert_true(hr_session_find_module(cli->s, task) >= 0);
+    assert_int_equal(serve(cli, 300), 0);
 
-    assert_int_equal(hr_cmd_exec(ctx, "unwatch"), HR_CMD_OK);
-    assert_false(hr_watch_active(ctx));
-    assert_int_equal(hr_watch_fd(ctx), -1);
-    assert_int_equal(hr_watch_timeout_ms(ctx), -1);
-    hr_ctx_close(ctx);
+    assert_int_equal(exec(cli, "unwatch"), HR_CMD_OK);
+    assert_false(hr_watch_active(cli));
+    assert_int_equal(hr_watch_fd(cli), -1);
+    assert_int_equal(hr_watch_timeout_ms(cli), -1);
+    hr_cli_close(cli);
 }
 
 static void test_watch_cmd_missing_file_is_an_error(void **state)
 {
     struct fx *f = *state;
-    struct hr_ctx *ctx = session(f);
+    struct hr_cli *cli = session(f);
     char line[300];
 
     snprintf(line, sizeof line, "watch %s", in(f, "nope.c"));
-    assert_int_equal(hr_cmd_exec(ctx, line), HR_CMD_ERR);
-    assert_false(hr_watch_active(ctx));
-    assert_int_equal(hr_cmd_exec(ctx, "unwatch nope.c"), HR_CMD_ERR);
-    assert_int_equal(hr_cmd_exec(ctx, "watch"), HR_CMD_OK);
-    hr_ctx_close(ctx);
+    assert_int_equal(exec(cli, line), HR_CMD_ERR);
+    assert_false(hr_watch_active(cli));
+    assert_int_equal(exec(cli, "unwatch nope.c"), HR_CMD_ERR);
+    assert_int_equal(exec(cli, "watch"), HR_CMD_OK);
+    hr_cli_close(cli);
 }
 
 static void test_watch_cmd_unwatch_one_keeps_the_others(void **state)
 {
     struct fx *f = *state;
-    struct hr_ctx *ctx = session(f);
+    struct hr_cli *cli = session(f);
     char a[256], b[256], line[300];
 
     snprintf(a, sizeof a, "%s", in(f, "a.c"));
@@ -487,67 +492,67 @@ static void test_watch_cmd_unwatch_one_keeps_the_others(void **state)
     write_file(b, "#include \"hotrun.h\"\n"
                "double g(const struct hr_array *a) { return 2; }\n");
     snprintf(line, sizeof line, "watch %s", a);
-    assert_int_equal(hr_cmd_exec(ctx, line), HR_CMD_OK);
+    assert_int_equal(exec(cli, line), HR_CMD_OK);
     snprintf(line, sizeof line, "watch %s g", b);
-    assert_int_equal(hr_cmd_exec(ctx, line), HR_CMD_OK);
+    assert_int_equal(exec(cli, line), HR_CMD_OK);
     /* watching a file again replaces its entry */
     snprintf(line, sizeof line, "watch %s f", a);
-    assert_int_equal(hr_cmd_exec(ctx, line), HR_CMD_OK);
-    assert_int_equal(hr_cmd_exec(ctx, "watch"), HR_CMD_OK);
+    assert_int_equal(exec(cli, line), HR_CMD_OK);
+    assert_int_equal(exec(cli, "watch"), HR_CMD_OK);
     snprintf(line, sizeof line, "unwatch %s", a);
-    assert_int_equal(hr_cmd_exec(ctx, line), HR_CMD_OK);
-    assert_true(hr_watch_active(ctx));
+    assert_int_equal(exec(cli, line), HR_CMD_OK);
+    assert_true(hr_watch_active(cli));
     write_file(a, task_text(5));
     write_file(b, "#include \"hotrun.h\"\n"
                "double g(const struct hr_array *a) { return 3; }\n");
-    assert_int_equal(serve(ctx, 400), 1);
-    assert_int_equal(hr_cmd_exec(ctx, "unwatch b.c"), HR_CMD_ERR);
+    assert_int_equal(serve(cli, 400), 1);
+    assert_int_equal(exec(cli, "unwatch b.c"), HR_CMD_ERR);
     snprintf(line, sizeof line, "unwatch %s", b);
-    assert_int_equal(hr_cmd_exec(ctx, line), HR_CMD_OK);
-    assert_false(hr_watch_active(ctx));
-    hr_ctx_close(ctx);
+    assert_int_equal(exec(cli, line), HR_CMD_OK);
+    assert_false(hr_watch_active(cli));
+    hr_cli_close(cli);
 }
 
 static void test_watch_add_spec_splits_at_last_colon(void **state)
 {
     struct fx *f = *state;
-    struct hr_ctx *ctx = session(f);
+    struct hr_cli *cli = session(f);
     char spec[300];
 
     write_file(in(f, "util.h"), "#define UTIL 0\n");
     write_file(in(f, "t.c"), task_text(1));
     snprintf(spec, sizeof spec, "%s:f", in(f, "t.c"));
-    assert_int_equal(hr_watch_add_spec(ctx, spec), 0);
+    assert_int_equal(hr_watch_add_spec(cli, spec), HR_CMD_OK);
     /* a file whose name looks like FILE:FUNCTION is the file */
     write_file(in(f, "odd:g"), task_text(2));
-    assert_int_equal(hr_watch_add_spec(ctx, in(f, "odd:g")), 0);
+    assert_int_equal(hr_watch_add_spec(cli, in(f, "odd:g")), HR_CMD_OK);
     /* after the colon something that is not a name: all one path */
     snprintf(spec, sizeof spec, "%s:1x", in(f, "t.c"));
-    assert_int_equal(hr_watch_add_spec(ctx, spec), HR_ENOENT);
+    assert_int_equal(hr_watch_add_spec(cli, spec), HR_CMD_ERR);
     snprintf(spec, sizeof spec, "%s:f", in(f, "gone.c"));
-    assert_int_equal(hr_watch_add_spec(ctx, spec), HR_ENOENT);
-    hr_ctx_close(ctx);
+    assert_int_equal(hr_watch_add_spec(cli, spec), HR_CMD_ERR);
+    hr_cli_close(cli);
 }
 
 static void test_watch_polling_env_forces_fallback(void **state)
 {
     struct fx *f = *state;
-    struct hr_ctx *ctx = NULL;
+    struct hr_cli *cli = NULL;
     char line[300];
     int t;
 
     setenv("HOTRUN_WATCH_POLL", "1", 1);
-    ctx = session(f);
+    cli = session(f);
     write_file(in(f, "util.h"), "#define UTIL 0\n");
     write_file(in(f, "t.c"), task_text(1));
     snprintf(line, sizeof line, "watch %s", in(f, "t.c"));
-    assert_int_equal(hr_cmd_exec(ctx, line), HR_CMD_OK);
-    assert_int_equal(hr_watch_fd(ctx), -1);
-    t = hr_watch_timeout_ms(ctx);
+    assert_int_equal(exec(cli, line), HR_CMD_OK);
+    assert_int_equal(hr_watch_fd(cli), -1);
+    t = hr_watch_timeout_ms(cli);
     assert_true(t >= 0 && t <= HR_FILEWATCH_POLL_MS);
     write_file(in(f, "t.c"), task_text(2));
-    assert_int_equal(serve(ctx, 800), 1);
-    hr_ctx_close(ctx);      /* frees the watch too */
+    assert_int_equal(serve(cli, 800), 1);
+    hr_cli_close(cli);      /* frees the watch too */
 }
 
 int main(void)

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "err.h"
+#include "libhotrun.h"
 #include "filewatch.h"
 
 #define MAX_DEPTH 16            /* #include nesting followed */

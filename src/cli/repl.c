@@ -17,15 +17,16 @@
 #include <readline/readline.h>
 
 #include "cmd.h"
+#include "complete.h"
 #include "fileio.h"
-#include "guard.h"
+#include "out.h"
 #include "watch.h"
 #include "words.h"
 
 #define HISTORY_MAX 2000
 
 /* readline's callbacks carry no user data: the session's state is here */
-static struct hr_ctx *rctx;
+static struct hr_cli *rcli;
 static int done;                /* quit or Ctrl-D */
 static int last_rc;             /* of the last command line */
 static int installed;           /* a prompt is installed */
@@ -104,25 +105,27 @@ static void remember(const char *line)
 /* ---- prompt ---- */
 
 /* "hotrun [NAME RxC dtype | N modules] > " */
-static char *make_prompt(const struct hr_ctx *ctx)
+static char *make_prompt(const struct hr_cli *cli)
 {
-    const struct hr_resident *r = hr_ctx_array(ctx, NULL);
-    char shape[160] = "no array";
+    struct hr_array_info a;
+    int nmods = hr_session_nmodules(cli->s);
+    char shape[HR_SHAPE_TXT + 160] = "no array";
     char mods[32] = "";
     char *p = NULL;
 
-    if (r != NULL) {
-        char s[64];
+    if (hr_session_array_info(cli->s, hr_session_find_array(cli->s, NULL),
+                              &a) == 0) {
+        char s[HR_SHAPE_TXT];
 
-        hr_shape_format(&r->view, s, sizeof s);
-        snprintf(shape, sizeof shape, "%s %s %s", r->name, s,
-                 hr_dtype_short(r->view.dtype));
+        hr_shape_format(a.view, s, sizeof s);
+        snprintf(shape, sizeof shape, "%.80s %s %s", a.name, s,
+                 hr_dtype_short(a.view->dtype));
     }
-    if (ctx->nmods > 0)
-        snprintf(mods, sizeof mods, " | %d module%s", ctx->nmods,
-                 ctx->nmods == 1 ? "" : "s");
+    if (nmods > 0)
+        snprintf(mods, sizeof mods, " | %d module%s", nmods,
+                 nmods == 1 ? "" : "s");
     /* \001 and \002 tell readline that the colour takes no columns */
-    if (ctx->color) {
+    if (cli->color) {
         if (asprintf(&p, "\001\033[36m\002hotrun\001\033[0m\002 [%s%s] > ",
                      shape, mods) < 0)
             return NULL;
@@ -134,247 +137,40 @@ static char *make_prompt(const struct hr_ctx *ctx)
 
 /* ---- completion ---- */
 
-static char **cands;            /* owned words for the completion at hand */
-static int ncands;
+static struct hr_completion comp;     /* the completion at hand */
 
-static void cand_clear(void)
-{
-    int i;
-
-    for (i = 0; i < ncands; i++)
-        free(cands[i]);
-    free(cands);
-    cands = NULL;
-    ncands = 0;
-}
-
-static void cand_add(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static void cand_add(const char *fmt, ...)
-{
-    char **c = realloc(cands, (size_t)(ncands + 1) * sizeof *c);
-    char *s = NULL;
-    va_list ap;
-    int n;
-
-    if (c == NULL)
-        return;
-    cands = c;
-    va_start(ap, fmt);
-    n = vasprintf(&s, fmt, ap);
-    va_end(ap);
-    if (n >= 0)
-        cands[ncands++] = s;
-}
-
-static char *cand_next(const char *text, int state)
+static char *comp_next(const char *text, int state)
 {
     static int i;
-    size_t len = strlen(text);
 
+    (void)text;
     if (state == 0)
         i = 0;
-    while (i < ncands) {
-        const char *c = cands[i++];
-
-        if (strncmp(c, text, len) == 0)
-            return strdup(c);
-    }
+    if (i < comp.nwords)
+        return strdup(comp.words[i++]);
     return NULL;
-}
-
-static int cand_any(const char *text)
-{
-    size_t len = strlen(text);
-    int i;
-
-    for (i = 0; i < ncands; i++) {
-        if (strncmp(cands[i], text, len) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* readline's list of the candidates that start with text */
-static char **cand_matches(const char *text)
-{
-    char **m = rl_completion_matches(text, cand_next);
-
-    cand_clear();
-    return m;
-}
-
-/* Task names; "FILE:" when no task starts with text; "FILE:NAME" forms
- * once text has a ':'.  With file, only the tasks of that file. */
-static char **complete_task(const char *text, const char *file)
-{
-    const char *colon = strrchr(text, ':');
-    char **m = NULL;
-    int i, j;
-
-    for (i = 0; i < rctx->nmods; i++) {
-        const struct hr_module *mod = rctx->mods[i];
-
-        if (file != NULL && !hr_ctx_module_matches(mod, file, strlen(file)))
-            continue;
-        for (j = 0; j < mod->ntasks; j++) {
-            if (colon == NULL)
-                cand_add("%s", mod->tasks[j].name);
-            else if (hr_ctx_module_matches(mod, text, (size_t)(colon - text)))
-                cand_add("%.*s:%s", (int)(colon - text), text,
-                         mod->tasks[j].name);
-        }
-    }
-    if (colon == NULL && file == NULL && !cand_any(text)) {
-        for (i = 0; i < rctx->nmods; i++) {
-            const char *path = rctx->mods[i]->path;
-            const char *base = strrchr(path, '/');
-
-            base = base != NULL ? base + 1 : path;
-            cand_add("%s:", base);
-            if (base != path)
-                cand_add("%s:", path);
-        }
-    }
-    if (file != NULL && ncands == 0)
-        return complete_task(text, NULL);
-    m = cand_matches(text);
-    /* "demo.c:" is not a whole word yet: no space after it */
-    if (m != NULL && m[1] == NULL && m[0][0] != '\0' &&
-        m[0][strlen(m[0]) - 1] == ':')
-        rl_completion_suppress_append = 1;
-    return m;
-}
-
-static char **complete_commands(const char *text)
-{
-    const struct hr_cmd *c = NULL;
-
-    for (c = hr_cmd_table(); c->name != NULL; c++)
-        cand_add("%s", c->name);
-    return cand_matches(text);
-}
-
-static char **complete_arrays(const char *text)
-{
-    int i;
-
-    for (i = 0; i < rctx->narrays; i++)
-        cand_add("%s", rctx->arrays[i]->name);
-    return cand_matches(text);
-}
-
-static char **complete_words(const char *text, const char *const *words)
-{
-    for (; *words != NULL; words++)
-        cand_add("%s", *words);
-    return cand_matches(text);
-}
-
-/* Module paths for unload; readline's file names when none matches. */
-static char **complete_module(const char *text)
-{
-    int i;
-
-    for (i = 0; i < rctx->nmods; i++)
-        cand_add("%s", rctx->mods[i]->path);
-    if (cand_any(text))
-        return cand_matches(text);
-    cand_clear();
-    rl_attempted_completion_over = 0;
-    return NULL;
-}
-
-/* `load [NAME=]FILE [--dtype T --shape S [--order C|F]]` */
-static char **complete_load(const char *text, const char *prev)
-{
-    static const char *const flags[] = { "--dtype", "--shape", "--order",
-                                         NULL };
-    static const char *const dtypes[] = { "float64", "float32", "float16",
-        "int64", "int32", "int16", "int8", "uint64", "uint32", "uint16",
-        "uint8", "bool", "complex128", "complex64", NULL };
-    static const char *const orders[] = { "C", "F", NULL };
-
-    if (strcmp(prev, "--dtype") == 0)
-        return complete_words(text, dtypes);
-    if (strcmp(prev, "--order") == 0)
-        return complete_words(text, orders);
-    if (strcmp(prev, "--shape") == 0)
-        return NULL;
-    if (text[0] == '-')
-        return complete_words(text, flags);
-    rl_attempted_completion_over = 0;
-    return NULL;
-}
-
-/* What the word at hand completes to, from the words before it: words[0]
- * is the command, n the number of words before the one at hand. */
-static char **complete_args(const char *text, char **words, int n)
-{
-    static const char *const onoff[] = { "on", "off", NULL };
-    static const char *const off[] = { "off", NULL };
-    const struct hr_cmd *c = hr_cmd_lookup(words[0]);
-
-    if (c == NULL)
-        return NULL;
-    if (strcmp(c->name, "load") == 0)
-        return complete_load(text, words[n - 1]);
-    if (strcmp(c->name, "run") == 0) {
-        if (n == 1 || (n == 3 && strcmp(words[1], "-n") == 0))
-            return complete_task(text, NULL);
-        return NULL;
-    }
-    if (strcmp(c->name, "watch") == 0 && n == 2)
-        return complete_task(text, words[1]);
-    if (n != 1)
-        return NULL;
-    if (strcmp(c->name, "unload") == 0)
-        return complete_module(text);
-    if (strcmp(c->name, "isolate") == 0)
-        return complete_words(text, onoff);
-    if (strcmp(c->name, "timeout") == 0)
-        return complete_words(text, off);
-    switch (c->args) {
-    case HR_ARG_FILE:
-        rl_attempted_completion_over = 0;   /* readline's file names */
-        return NULL;
-    case HR_ARG_ARRAY:
-        return complete_arrays(text);
-    case HR_ARG_COMMAND:
-        return complete_commands(text);
-    default:
-        return NULL;
-    }
 }
 
 static char **complete(const char *text, int start, int end)
 {
-    size_t len = (size_t)start;
-    char **words = NULL;
-    char *head = NULL;
-    char **out = NULL;
-    int n;
+    char *before = strndup(rl_line_buffer, (size_t)start);
+    char **m = NULL;
 
     (void)end;
-    cand_clear();
     rl_attempted_completion_over = 1;   /* no file names unless asked */
-    /* the word at hand may follow an opening quote */
-    if (len > 0 && strchr("\"'", rl_line_buffer[len - 1]) != NULL)
-        len--;
-    head = strndup(rl_line_buffer, len);
-    if (head == NULL)
+    if (before == NULL)
         return NULL;
-    n = hr_words_split(head, strlen(head), &words, NULL);
-    if (n == 0)
-        out = complete_commands(text);
-    else if (n > 0)
-        out = complete_args(text, words, n);
-    if (n >= 0)
-        hr_words_free(n, words);
-    free(head);
-    cand_clear();
-    return out;
+    if (hr_complete(rcli, before, text, &comp) == 0) {
+        if (comp.files)
+            rl_attempted_completion_over = 0;   /* readline's file names */
+        else if (comp.nwords > 0)
+            m = rl_completion_matches(text, comp_next);
+        if (m != NULL && comp.no_space)
+            rl_completion_suppress_append = 1;
+        hr_completion_free(&comp);
+    }
+    free(before);
+    return m;
 }
 
 /* ---- the loop ---- */
@@ -404,18 +200,18 @@ static int repeat_last(void)
     char *run = NULL;
     int rc = HR_CMD_OK;
 
-    /* copies: the commands replace ctx->last_reload and ctx->last_run */
-    if (rctx->last_reload != NULL)
-        path = strdup(rctx->last_reload);
-    if (rctx->last_run != NULL)
-        run = strdup(rctx->last_run);
+    /* copies: the commands replace cli->last_reload and cli->last_run */
+    if (rcli->last_reload != NULL)
+        path = strdup(rcli->last_reload);
+    if (rcli->last_run != NULL)
+        run = strdup(rcli->last_run);
     if (path != NULL) {
         char *argv[2] = { name, path };
 
-        rc = hr_cmd_execv(rctx, 2, argv);
+        rc = hr_exec_argv(rcli, 2, argv, NULL, 0);
     }
     if (rc == HR_CMD_OK && run != NULL)
-        rc = hr_cmd_exec(rctx, run);
+        rc = hr_exec_line(rcli, run, strlen(run), NULL, 0);
     free(path);
     free(run);
     return rc;
@@ -431,7 +227,7 @@ static int exec_lines(char *line)
     while (one != NULL && rc != HR_CMD_QUIT) {
         if (one[strspn(one, " \t")] != '\0') {
             remember(one);
-            rc = hr_cmd_exec(rctx, one);
+            rc = hr_exec_line(rcli, one, strlen(one), NULL, 0);
         }
         one = strtok_r(NULL, "\r\n", &save);
     }
@@ -449,6 +245,10 @@ static void on_line(char *line)
         done = 1;
         return;
     }
+    /* at the prompt the exit status follows the last line, as in a
+     * shell: what came before was on the screen */
+    rcli->failures = 0;
+    rcli->input_errors = 0;
     if (line[strspn(line, " \t\r\n")] == '\0')
         last_rc = repeat_last();
     else
@@ -457,15 +257,15 @@ static void on_line(char *line)
         done = 1;
     /* a Ctrl-C that came while a command could not be stopped (a load,
      * a compile) is spent: it must not clear the next line */
-    hr_guard_idle_sigint_take();
+    hr_sigint_take();
     free(line);
 }
 
 static void install_prompt(void)
 {
-    char *prompt = make_prompt(rctx);
+    char *prompt = make_prompt(rcli);
 
-    hr_cmd_fresh_line();
+    hr_out_fresh_line();
     check_size();
     rl_callback_handler_install(prompt != NULL ? prompt : "hotrun > ",
                                 on_line);
@@ -477,7 +277,7 @@ static void install_prompt(void)
  * typed key sequence, and start afresh; never quit */
 static void cancel_line(void)
 {
-    hr_guard_idle_sigint_take();
+    hr_sigint_take();
     if (!installed)
         return;
     rl_callback_sigcleanup();   /* back to the prompt from a search */
@@ -502,7 +302,7 @@ static void service_watch(void)
     fflush(rl_outstream);
     rl_callback_handler_remove();
     installed = 0;
-    hr_watch_service(rctx);
+    hr_watch_service(rcli);
     install_prompt();
     if (saved != NULL) {
         rl_insert_text(saved);
@@ -527,21 +327,20 @@ static void setup_readline(void)
     stifle_history(HISTORY_MAX);
     rl_initialize();            /* reads ~/.inputrc */
     /* no reverse video on the search match either without colour */
-    if (!rctx->color)
+    if (!rcli->color)
         rl_variable_bind("enable-active-region", "off");
 }
 
-int hr_repl_run(struct hr_ctx *ctx, const char *banner)
+void hr_repl_run(struct hr_cli *cli, const char *banner)
 {
     /* history only for a person at a terminal */
     char *hist = isatty(STDIN_FILENO) ? hr_repl_history_path() : NULL;
-    int sigfd = hr_guard_idle_sigint();
+    int sigfd = hr_sigint_fd();
 
-    rctx = ctx;
+    rcli = cli;
     done = 0;
     last_rc = HR_CMD_OK;
     added = 0;
-    hr_cmd_track_output();
     setup_readline();
     if (hist != NULL)
         read_history(hist);
@@ -552,7 +351,7 @@ int hr_repl_run(struct hr_ctx *ctx, const char *banner)
     while (!done) {
         struct pollfd fds[3];
         nfds_t nfds = 2;
-        int wfd = hr_watch_fd(ctx);
+        int wfd = hr_watch_fd(cli);
         int r;
 
         fds[0].fd = STDIN_FILENO;
@@ -564,7 +363,7 @@ int hr_repl_run(struct hr_ctx *ctx, const char *banner)
         fds[2].revents = 0;
         if (wfd >= 0)
             nfds = 3;
-        r = poll(fds, nfds, hr_watch_timeout_ms(ctx));
+        r = poll(fds, nfds, hr_watch_timeout_ms(cli));
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
@@ -583,13 +382,11 @@ int hr_repl_run(struct hr_ctx *ctx, const char *banner)
             break;
         if (!installed)
             install_prompt();
-        if (hr_watch_active(ctx) && (r == 0 || (fds[2].revents & POLLIN)) &&
-            hr_watch_pending(ctx) > 0)
+        if (hr_watch_active(cli) && (r == 0 || (fds[2].revents & POLLIN)) &&
+            hr_watch_pending(cli) > 0)
             service_watch();
     }
     rl_callback_handler_remove();
     save_history(hist);
     free(hist);
-    cand_clear();
-    return last_rc == HR_CMD_ERR ? 1 : 0;
 }

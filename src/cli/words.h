@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 
-#include "err.h"
+#include "libhotrun.h"
 
 /* Splits the len bytes of line into *argv (owned: free with
  * hr_words_free(); NULL-terminated).  Returns the word count (0 for a blank

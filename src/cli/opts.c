@@ -6,7 +6,7 @@
 #include <string.h>
 
 static const char usage[] =
-"usage: hotrun [OPTIONS] [NAME=]FILE...\n"
+"usage: hotrun [OPTIONS] [NAME=]FILE... [OPTIONS]\n"
 "\n"
 "Keep arrays resident in memory and run C task files over them, recompiled\n"
 "in memory (libtcc) in milliseconds on every reload.\n"
@@ -14,14 +14,19 @@ static const char usage[] =
 "Each FILE is a NumPy .npy file (or raw binary with --dtype/--shape) loaded\n"
 "once; the first is the default array passed to tasks.  With a terminal on\n"
 "stdin hotrun opens a prompt; otherwise it reads commands from stdin.\n"
+"Options may come before or after the files; -- ends the options.\n"
 "\n"
 "options:\n"
 "  -t, --task FILE        reload the task file FILE at start (repeatable)\n"
 "  -c, --command CMD      run the prompt command CMD at start (repeatable)\n"
 "  -b, --batch LIST       run each 'FILE [FUNCTION [ARGS...]]' line of LIST\n"
 "                         and exit (relative paths: from LIST's folder)\n"
-"      --json             with --batch: one JSON object per run\n"
-"  -w, --watch FILE[:FN]  rerun FILE's tasks (or FN) on every save\n"
+"      --json             one JSON object per line on stdout for every\n"
+"                         command and run (batch lists, scripts, -c);\n"
+"                         task output goes to stderr\n"
+"  -w, --watch 'FILE[:TASK] [ARGS...]'\n"
+"                         rerun FILE's tasks (or TASK with ARGS) on every\n"
+"                         save\n"
 "      --load=MODE        mmap (default: zero-copy, read-only) or read\n"
 "                         (private copy, huge pages advised)\n"
 "      --dtype TYPE       raw binary files: element type (float64, <i4, u1..)\n"
@@ -32,6 +37,7 @@ static const char usage[] =
 "      --isolate          run each task in a forked child process\n"
 "      --demo             make (once) and load the 5000x5000 float64 demo\n"
 "                         array, load tasks/demo.c and open the prompt\n"
+"      --demo-path        make the demo array (once), print its path, exit\n"
 "  -q, --quiet            no start-up banner\n"
 "  -h, --help             show this help and exit\n"
 "  -V, --version          show the version and exit\n"
@@ -46,7 +52,8 @@ static const char usage[] =
 "  XDG_CACHE_HOME         where --demo caches its array (~/.cache/hotrun)\n"
 "\n"
 "exit status: 0 success, 1 a task or compile failed, 2 usage or input "
-"error\n";
+"error\n"
+"(at the prompt: of the last line typed)\n";
 
 const char *hr_opts_usage(void)
 {
@@ -66,7 +73,7 @@ static int push(char ***list, int *n, char *s)
 
 enum {
     OPT_JSON = 256, OPT_LOAD, OPT_DTYPE, OPT_SHAPE, OPT_ORDER, OPT_TIMEOUT,
-    OPT_ISOLATE, OPT_DEMO
+    OPT_ISOLATE, OPT_DEMO, OPT_DEMO_PATH
 };
 
 static const struct option longopts[] = {
@@ -82,6 +89,7 @@ static const struct option longopts[] = {
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "isolate", no_argument, NULL, OPT_ISOLATE },
     { "demo", no_argument, NULL, OPT_DEMO },
+    { "demo-path", no_argument, NULL, OPT_DEMO_PATH },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
@@ -105,6 +113,7 @@ static int parse_timeout(const char *s, double *out, struct hr_err *err)
 int hr_opts_parse(int argc, char **argv, struct hr_opts *opts,
                   struct hr_err *err)
 {
+    int have_dtype = 0, have_shape = 0;
     int c;
     int rc = 0;
 
@@ -113,10 +122,14 @@ int hr_opts_parse(int argc, char **argv, struct hr_opts *opts,
     optind = 1;
     opterr = 0;
     while (rc == 0) {
-        c = getopt_long(argc, argv, "+t:c:b:w:qhV", longopts, NULL);
+        /* "-" first: files stay in order among the options */
+        c = getopt_long(argc, argv, "-t:c:b:w:qhV", longopts, NULL);
         if (c == -1)
             break;
         switch (c) {
+        case 1:
+            rc = push(&opts->arrays, &opts->narrays, optarg);
+            break;
         case 't':
             rc = push(&opts->tasks, &opts->ntasks, optarg);
             break;
@@ -144,20 +157,19 @@ int hr_opts_parse(int argc, char **argv, struct hr_opts *opts,
             }
             break;
         case OPT_DTYPE:
-            rc = hr_dtype_parse(optarg, &opts->raw.dtype,
-                                &opts->raw.big_endian);
+            rc = hr_load_args_dtype(&opts->raw, optarg);
             if (rc != 0)
                 hr_err_set(err, "hotrun: --dtype: unknown dtype '%s' (try "
                            "float64, float32, int32, uint8, <f8, >i4...)",
                            optarg);
-            opts->have_raw = 1;
+            have_dtype = 1;
             break;
         case OPT_SHAPE:
-            rc = hr_shape_parse(optarg, &opts->raw);
+            rc = hr_load_args_shape(&opts->raw, optarg);
             if (rc != 0)
                 hr_err_set(err, "hotrun: --shape: '%s' is not a shape like "
                            "5000x5000", optarg);
-            opts->have_shape = 1;
+            have_shape = 1;
             break;
         case OPT_ORDER:
             if (strcmp(optarg, "C") == 0 || strcmp(optarg, "c") == 0) {
@@ -178,6 +190,9 @@ int hr_opts_parse(int argc, char **argv, struct hr_opts *opts,
             break;
         case OPT_DEMO:
             opts->demo = 1;
+            break;
+        case OPT_DEMO_PATH:
+            opts->demo_path = 1;
             break;
         case 'q':
             opts->quiet = 1;
@@ -200,24 +215,25 @@ int hr_opts_parse(int argc, char **argv, struct hr_opts *opts,
     }
     if (rc != 0)
         return rc;
-    if (opts->have_raw != opts->have_shape) {
+    /* what getopt left after "--" */
+    for (; optind < argc && rc == 0; optind++)
+        rc = push(&opts->arrays, &opts->narrays, argv[optind]);
+    if (rc != 0)
+        return rc;
+    if (have_dtype != have_shape) {
         hr_err_set(err, "hotrun: raw binary files need both --dtype and "
                    "--shape");
         return HR_EINVAL;
     }
-    if (opts->json && opts->batch == NULL) {
-        hr_err_set(err, "hotrun: --json goes with --batch");
-        return HR_EINVAL;
-    }
-    opts->arrays = argv + optind;
-    opts->narrays = argc - optind;
+    opts->raw.raw = have_dtype;
     return 0;
 }
 
 void hr_opts_free(struct hr_opts *opts)
 {
+    free(opts->arrays);
     free(opts->tasks);
     free(opts->cmds);
     free(opts->watches);
-    opts->tasks = opts->cmds = opts->watches = NULL;
+    opts->arrays = opts->tasks = opts->cmds = opts->watches = NULL;
 }

@@ -13,6 +13,8 @@
 #include "cmd.h"
 #include "filewatch.h"
 #include "includes.h"
+#include "out.h"
+#include "report.h"
 #include "words.h"
 
 /* What `watch FILE [TASK [ARGS...]]` set up. */
@@ -34,19 +36,19 @@ struct hr_watch {
     int nents;
 };
 
-/* One line on stdout, dim on a colour terminal: why output appeared. */
-static int is_ident(const char *s)
-{
-    const char *p = s;
+/* A line about watching, dim (stderr under --json). */
+static void notice(const struct hr_cli *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
-    if (*p == '\0' || (*p >= '0' && *p <= '9'))
-        return 0;
-    for (; *p != '\0'; p++) {
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-              (*p >= '0' && *p <= '9') || *p == '_'))
-            return 0;
-    }
-    return 1;
+static void notice(const struct hr_cli *cli, const char *fmt, ...)
+{
+    char buf[4096];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    hr_report_notice(cli, buf);
 }
 
 /* ---- noticing saves ---- */
@@ -91,9 +93,9 @@ static int count_work(const struct hr_watch *w)
     return n;
 }
 
-int hr_watch_pending(struct hr_ctx *ctx)
+int hr_watch_pending(struct hr_cli *cli)
 {
-    struct hr_watch *w = ctx->watch;
+    struct hr_watch *w = cli->watch;
 
     if (w == NULL)
         return 0;
@@ -104,59 +106,37 @@ int hr_watch_pending(struct hr_ctx *ctx)
 
 /* ---- acting on saves ---- */
 
-/* Runs argv as if typed, but leaves the user's own state alone: what an
- * empty line repeats, and the failures that set the exit status (a save
- * that did not compile is shown, not counted). */
-static int exec_quietly(struct hr_ctx *ctx, int argc, char **argv)
-{
-    char *reload = ctx->last_reload;
-    char *run = ctx->last_run;
-    int failures = ctx->failures;
-    int input_errors = ctx->input_errors;
-    int rc;
-
-    ctx->last_reload = NULL;
-    ctx->last_run = NULL;
-    rc = hr_cmd_execv(ctx, argc, argv);
-    free(ctx->last_reload);
-    free(ctx->last_run);
-    ctx->last_reload = reload;
-    ctx->last_run = run;
-    ctx->failures = failures;
-    ctx->input_errors = input_errors;
-    return rc;
-}
-
-/* run REALPATH:TASK ARGS... (words, so nothing needs quoting) */
-static void run_task(struct hr_ctx *ctx, const struct hr_module *m,
+/* run REALPATH:TASK ARGS... as if typed, but uncounted (exec.h) */
+static void run_task(struct hr_cli *cli, const char *realpath,
                      const char *task, int nargs, char **args)
 {
     char **argv = calloc((size_t)nargs + 3, sizeof *argv);
     char *spec = NULL;
 
-    if (argv == NULL || asprintf(&spec, "%s:%s", m->realpath, task) < 0) {
+    if (argv == NULL || asprintf(&spec, "%s:%s", realpath, task) < 0) {
         free(argv);
-        hr_cmd_error(ctx, "watch: out of memory");
+        hr_out_error(cli->color, "watch: out of memory");
         return;
     }
     argv[0] = "run";
     argv[1] = spec;
     if (nargs > 0)
         memcpy(argv + 2, args, (size_t)nargs * sizeof *argv);
-    exec_quietly(ctx, nargs + 2, argv);
+    hr_exec_argv(cli, nargs + 2, argv, NULL, HR_EXEC_QUIET);
     free(spec);
     free(argv);
 }
 
 /* Follows e's #include "..." lines again: they may have changed. */
-static void rescan(struct hr_ctx *ctx, struct hr_watch *w, struct entry *e)
+static void rescan(struct hr_cli *cli, struct hr_watch *w, struct entry *e)
 {
     char **found = NULL;
     struct hr_wfile **hdrs = NULL;
     int n = 0, nh = 0;
     int i;
 
-    if (hr_includes_scan(e->path, ctx->include_dir, &found, &n) != 0)
+    if (hr_includes_scan(e->path, hr_session_include_dir(cli->s), &found,
+                         &n) != 0)
         return;                 /* unreadable now: keep what we had */
     hdrs = calloc((size_t)n + 1, sizeof *hdrs);
     for (i = 0; hdrs != NULL && i < n; i++) {
@@ -187,76 +167,78 @@ static const char *show_path(const struct entry *e, const struct hr_wfile *f)
 
 /* Reloads e's file and reruns its task (or every task), as a save does;
  * a file that does not compile leaves the last good module loaded. */
-static void refresh(struct hr_ctx *ctx, struct hr_watch *w, struct entry *e)
+static void refresh(struct hr_cli *cli, struct hr_watch *w, struct entry *e)
 {
     char *argv[2] = { "reload", e->path };
-    const struct hr_module *m = NULL;
+    struct hr_module_info info;
+    int m = -1;
     int i;
 
-    if (exec_quietly(ctx, 2, argv) == HR_CMD_OK)
-        m = hr_ctx_module(ctx, e->path);
-    if (m != NULL) {
+    if (hr_exec_argv(cli, 2, argv, NULL, HR_EXEC_QUIET) == HR_CMD_OK)
+        m = hr_session_find_module(cli->s, e->path);
+    if (m >= 0 && hr_session_module_info(cli->s, m, &info) == 0) {
         /* what was compiled is what the next save is compared with */
-        e->file->hash = m->hash;
+        e->file->hash = info.hash;
         e->file->known = 1;
         if (e->task != NULL)
-            run_task(ctx, m, e->task, e->nargs, e->args);
-        for (i = 0; e->task == NULL && i < m->ntasks; i++)
-            run_task(ctx, m, m->tasks[i].name, 0, NULL);
+            run_task(cli, info.realpath, e->task, e->nargs, e->args);
+        for (i = 0; e->task == NULL && i < info.ntasks; i++)
+            run_task(cli, info.realpath, hr_session_task_name(cli->s, m, i),
+                     0, NULL);
     }
-    rescan(ctx, w, e);
+    rescan(cli, w, e);
 }
 
-static void print_notes(struct hr_ctx *ctx, struct hr_watch *w)
+static void print_notes(struct hr_cli *cli, struct hr_watch *w)
 {
     int i;
 
     if (w->fw.fallback_note) {
-        hr_cmd_note(ctx, "watch: inotify unavailable (%s); polling every %d ms",
-            w->fw.reason, HR_FILEWATCH_POLL_MS);
+        notice(cli, "watch: inotify unavailable (%s); polling every %d ms",
+               w->fw.reason, HR_FILEWATCH_POLL_MS);
         w->fw.fallback_note = 0;
     }
     for (i = 0; i < w->fw.nfiles; i++) {
         struct hr_wfile *f = w->fw.files[i];
 
         if (f->gone == 1) {
-            hr_cmd_note(ctx, "[watch] %s is gone; waiting for it to come back",
-                f->path);
+            notice(cli, "[watch] %s is gone; waiting for it to come back",
+                   f->path);
             f->gone = 2;
         }
         if (f->unreadable) {
-            hr_cmd_error(ctx, "watch: %s: cannot read it", f->path);
+            hr_out_error(cli->color, "watch: %s: cannot read it", f->path);
             f->unreadable = 0;
         }
     }
 }
 
-int hr_watch_service(struct hr_ctx *ctx)
+int hr_watch_service(struct hr_cli *cli)
 {
-    struct hr_watch *w = ctx->watch;
+    struct hr_watch *w = cli->watch;
     int n = 0;
     int i;
 
     if (w == NULL)
         return 0;
-    hr_watch_pending(ctx);
-    print_notes(ctx, w);
+    hr_watch_pending(cli);
+    print_notes(cli, w);
     for (i = 0; i < w->nents; i++) {
         struct entry *e = w->ents[i];
 
         if (!e->due)
             continue;
         if (e->why != NULL)
-            hr_cmd_note(ctx, "[watch] %s: %s changed", e->path,
-                show_path(e, e->why));
+            notice(cli, "[watch] %s: %s changed", e->path,
+                   show_path(e, e->why));
         else
-            hr_cmd_note(ctx, "[watch] %s changed", e->path);
+            notice(cli, "[watch] %s changed", e->path);
         e->due = 0;
         e->why = NULL;
-        refresh(ctx, w, e);
+        refresh(cli, w, e);
         n++;
     }
-    print_notes(ctx, w);        /* a new header may have cost inotify */
+    print_notes(cli, w);        /* a new header may have cost inotify */
     return n;
 }
 
@@ -352,10 +334,10 @@ static const char *describe(const struct entry *e, char *buf, size_t len)
 
 /* Watches path (replacing an entry for the same file), then reloads and
  * runs it once so that the first result is on screen. */
-static int add(struct hr_ctx *ctx, const char *path, const char *task,
-               int nargs, char **args)
+static int add(struct hr_cli *cli, const char *path, const char *task,
+               int nargs, char **args, struct hr_record *rec)
 {
-    struct hr_watch *w = ctx->watch;
+    struct hr_watch *w = cli->watch;
     struct entry *e = NULL;
     struct entry **grown = NULL;
     struct stat st;
@@ -364,18 +346,19 @@ static int add(struct hr_ctx *ctx, const char *path, const char *task,
 
     if (stat(path, &st) != 0) {
         if (errno == ENOENT || errno == ENOTDIR)
-            hr_cmd_error(ctx, "watch: %s: no such file", path);
+            hr_record_input_error(rec, "watch: %s: no such file", path);
         else
-            hr_cmd_error(ctx, "watch: %s: %s", path, strerror(errno));
-        return HR_ENOENT;
+            hr_record_input_error(rec, "watch: %s: %s", path,
+                                  strerror(errno));
+        return HR_CMD_ERR;
     }
     if (!S_ISREG(st.st_mode)) {
-        hr_cmd_error(ctx, "watch: %s: not a regular file", path);
-        return HR_EINVAL;
+        hr_record_input_error(rec, "watch: %s: not a regular file", path);
+        return HR_CMD_ERR;
     }
     if (w == NULL) {
         w = watch_new();
-        ctx->watch = w;
+        cli->watch = w;
     }
     if (w != NULL)
         e = new_entry(w, path, realpath(path, NULL), task, nargs, args);
@@ -393,78 +376,78 @@ static int add(struct hr_ctx *ctx, const char *path, const char *task,
         free_entry(w, w->ents[i]);
     }
     if (e == NULL) {
-        if (!hr_watch_active(ctx)) {
+        if (!hr_watch_active(cli)) {
             hr_watch_free(w);
-            ctx->watch = NULL;
+            cli->watch = NULL;
         }
-        hr_cmd_error(ctx, "watch: out of memory");
-        return HR_ENOMEM;
+        hr_record_error(rec, "watch: out of memory");
+        return HR_CMD_ERR;
     }
     w->ents[i] = e;
-    print_notes(ctx, w);
-    hr_cmd_note(ctx, "[watch] watching %s (%s)", path, describe(e, what,
-                                                        sizeof what));
-    refresh(ctx, w, e);
-    print_notes(ctx, w);
-    return 0;
+    print_notes(cli, w);
+    notice(cli, "[watch] watching %s (%s)", path,
+           describe(e, what, sizeof what));
+    refresh(cli, w, e);
+    print_notes(cli, w);
+    return HR_CMD_OK;
 }
 
-static void list(const struct hr_ctx *ctx)
+static void list(const struct hr_cli *cli, struct hr_record *rec)
 {
-    const struct hr_watch *w = ctx->watch;
+    const struct hr_watch *w = cli->watch;
     int i, j;
 
-    if (!hr_watch_active(ctx)) {
-        hr_cmd_note(ctx, "nothing is watched (watch FILE [TASK [ARGS...]])");
+    if (!hr_watch_active(cli)) {
+        hr_record_note(rec, "nothing is watched (watch FILE [TASK "
+                       "[ARGS...]])");
         return;
     }
-    hr_cmd_fresh_line();
     if (w->fw.polling)
-        printf("watching, polling every %d ms (%s):\n",
-               HR_FILEWATCH_POLL_MS, w->fw.reason);
+        hr_text_printf(&rec->text, "watching, polling every %d ms (%s):\n",
+                       HR_FILEWATCH_POLL_MS, w->fw.reason);
     else
-        printf("watching (inotify):\n");
+        hr_text_printf(&rec->text, "watching (inotify):\n");
     for (i = 0; i < w->nents; i++) {
         const struct entry *e = w->ents[i];
         char what[256];
 
-        printf("  %s  (%s)\n", e->path, describe(e, what, sizeof what));
+        hr_text_printf(&rec->text, "  %s  (%s)\n", e->path,
+                       describe(e, what, sizeof what));
         if (e->nhdrs > 0) {
-            printf("    and");
+            hr_text_printf(&rec->text, "    and");
             for (j = 0; j < e->nhdrs; j++)
-                printf(" %s", show_path(e, e->hdrs[j]));
-            putchar('\n');
+                hr_text_printf(&rec->text, " %s", show_path(e, e->hdrs[j]));
+            hr_text_printf(&rec->text, "\n");
         }
     }
-    fflush(stdout);
 }
 
-int hr_watch_cmd(struct hr_ctx *ctx, int argc, char **argv)
+int hr_cmd_watch(struct hr_cli *cli, int argc, char **argv,
+                 struct hr_record *rec)
 {
     if (argc == 1) {
-        list(ctx);
+        list(cli, rec);
         return HR_CMD_OK;
     }
-    if (add(ctx, argv[1], argc > 2 ? argv[2] : NULL, argc > 3 ? argc - 3 : 0,
-            argv + 3) != 0)
-        return HR_CMD_ERR;
-    return HR_CMD_OK;
+    return add(cli, argv[1], argc > 2 ? argv[2] : NULL,
+               argc > 3 ? argc - 3 : 0, argv + 3, rec);
 }
 
-int hr_unwatch_cmd(struct hr_ctx *ctx, int argc, char **argv)
+int hr_cmd_unwatch(struct hr_cli *cli, int argc, char **argv,
+                   struct hr_record *rec)
 {
-    struct hr_watch *w = ctx->watch;
+    struct hr_watch *w = cli->watch;
     int i;
 
     if (argc > 2) {
-        hr_cmd_error(ctx, "usage: unwatch [FILE]");
+        hr_record_input_error(rec, "usage: unwatch [FILE]");
         return HR_CMD_ERR;
     }
     if (argc == 2) {
         i = find_entry(w, argv[1]);
         if (i < 0) {
-            hr_cmd_error(ctx, "unwatch: %s is not watched (see 'watch')",
-                         argv[1]);
+            hr_record_input_error(rec, "unwatch: %s is not watched (see "
+                                  "'watch')", argv[1]);
             return HR_CMD_ERR;
         }
         free_entry(w, w->ents[i]);
@@ -472,52 +455,80 @@ int hr_unwatch_cmd(struct hr_ctx *ctx, int argc, char **argv)
                 (size_t)(w->nents - i - 1) * sizeof *w->ents);
         w->nents--;
     }
-    if (!hr_watch_active(ctx) || argc == 1) {
+    if (!hr_watch_active(cli) || argc == 1) {
         /* nothing left: let the inotify descriptor go too */
         hr_watch_free(w);
-        ctx->watch = NULL;
+        cli->watch = NULL;
     }
     return HR_CMD_OK;
 }
 
-int hr_watch_add_spec(struct hr_ctx *ctx, const char *spec)
+int hr_watch_add_spec(struct hr_cli *cli, const char *spec)
 {
-    const char *colon = strrchr(spec, ':');
+    struct hr_where where = { "--watch", 0 };
+    char **words = NULL;
+    char **argv = NULL;
+    const char *task = NULL;
+    size_t flen = 0;
     char *file = NULL;
-    int rc;
+    int n = hr_exec_split(cli, spec, strlen(spec), &where, 0, &words);
+    int argc = 0;
+    int rc = HR_CMD_ERR;
 
-    /* FILE:FUNCTION, unless the whole is a file (names may hold ':') */
-    if (colon == NULL || access(spec, F_OK) == 0 || !is_ident(colon + 1))
-        return add(ctx, spec, NULL, 0, NULL);
-    file = strndup(spec, (size_t)(colon - spec));
-    if (file == NULL) {
-        hr_cmd_error(ctx, "watch: out of memory");
-        return HR_ENOMEM;
+    if (n <= 0) {
+        hr_words_free(n, words);
+        return n == 0 ? HR_CMD_OK : HR_CMD_ERR;
     }
-    rc = add(ctx, file, colon + 1, 0, NULL);
+    /* FILE:TASK, unless the whole first word is a file */
+    hr_task_spec(words[0], &flen, &task);
+    if (flen == 0 || access(words[0], F_OK) == 0) {
+        file = strdup(words[0]);
+        task = NULL;
+    } else {
+        file = strndup(words[0], flen);
+    }
+    argv = calloc((size_t)n + 3, sizeof *argv);
+    if (file != NULL && argv != NULL) {
+        argv[argc++] = "watch";
+        argv[argc++] = file;
+        if (task != NULL || n > 1)
+            argv[argc++] = (char *)(task != NULL ? task : "");
+        memcpy(argv + argc, words + 1, (size_t)(n - 1) * sizeof *argv);
+        argc += n - 1;
+        if (task == NULL && n > 1)
+            argc = 0;   /* arguments need a task to go to */
+    }
+    if (argc > 0)
+        rc = hr_exec_argv(cli, argc, argv, NULL, 0);
+    else
+        hr_out_error(cli->color, "hotrun: --watch '%s': %s", spec,
+                     file == NULL || argv == NULL ? "out of memory" :
+                     "arguments need a task: FILE:TASK ARGS...");
+    free(argv);
     free(file);
+    hr_words_free(n, words);
     return rc;
 }
 
 /* ---- the front ends' side ---- */
 
-int hr_watch_fd(const struct hr_ctx *ctx)
+int hr_watch_fd(const struct hr_cli *cli)
 {
-    return hr_watch_active(ctx) ? ctx->watch->fw.fd : -1;
+    return hr_watch_active(cli) ? cli->watch->fw.fd : -1;
 }
 
-int hr_watch_timeout_ms(const struct hr_ctx *ctx)
+int hr_watch_timeout_ms(const struct hr_cli *cli)
 {
-    if (!hr_watch_active(ctx))
+    if (!hr_watch_active(cli))
         return -1;
-    if (count_work(ctx->watch) > 0)
+    if (count_work(cli->watch) > 0)
         return 0;
-    return hr_filewatch_timeout_ms(&ctx->watch->fw);
+    return hr_filewatch_timeout_ms(&cli->watch->fw);
 }
 
-int hr_watch_active(const struct hr_ctx *ctx)
+int hr_watch_active(const struct hr_cli *cli)
 {
-    return ctx != NULL && ctx->watch != NULL && ctx->watch->nents > 0;
+    return cli != NULL && cli->watch != NULL && cli->watch->nents > 0;
 }
 
 void hr_watch_free(struct hr_watch *w)

@@ -1,5 +1,5 @@
-/* out.c - what hotrun prints: results, notes and errors, their colours,
- * and where the cursor is after task output */
+/* out.c - the terminal side of printing: the streams that track where the
+ * cursor is after task output, colours, and number formats */
 #include "out.h"
 
 #include <errno.h>
@@ -12,8 +12,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "ctx.h"
 
 #define RED "\033[31m"
 #define DIM "\033[2m"
@@ -46,6 +44,7 @@ static struct out outs[2] = {
     { STDERR_FILENO, 0, &open_local[1] },
 };
 static int tracking;
+static int json_fd = -1;        /* records' own descriptor in JSON mode */
 static int err_tty = 1;         /* colour on stderr too */
 
 static void note(struct out *o, const char *buf, size_t n)
@@ -92,7 +91,7 @@ static ssize_t out_write(void *cookie, const char *buf, size_t n)
     return (ssize_t)done;
 }
 
-void hr_cmd_track_output(void)
+void hr_out_track(int json)
 {
     static const cookie_io_functions_t io = { NULL, out_write, NULL, NULL };
     struct stat so, se;
@@ -103,6 +102,12 @@ void hr_cmd_track_output(void)
     if (tracking)
         return;
     tracking = 1;
+    if (json) {
+        /* stdout is for JSON only: what tasks print goes to stderr */
+        fflush(stdout);
+        json_fd = dup(STDOUT_FILENO);
+        outs[0].fd = STDERR_FILENO;
+    }
     err_tty = isatty(STDERR_FILENO);
     shared = mmap(NULL, sizeof open_local, PROT_READ | PROT_WRITE,
                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -110,7 +115,7 @@ void hr_cmd_track_output(void)
         open_line = shared;
     outs[0].open = &open_line[0];
     outs[1].open = &open_line[1];
-    if (fstat(STDOUT_FILENO, &so) == 0 && fstat(STDERR_FILENO, &se) == 0 &&
+    if (fstat(outs[0].fd, &so) == 0 && fstat(STDERR_FILENO, &se) == 0 &&
         so.st_dev == se.st_dev && so.st_ino == se.st_ino)
         outs[1].open = &open_line[0];
     o = fopencookie(&outs[0], "w", io);
@@ -122,7 +127,7 @@ void hr_cmd_track_output(void)
             fclose(e);
         return;
     }
-    setvbuf(o, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, BUFSIZ);
+    setvbuf(o, NULL, isatty(outs[0].fd) ? _IOLBF : _IOFBF, BUFSIZ);
     setvbuf(e, NULL, _IONBF, 0);
     fflush(stdout);
     fflush(stderr);
@@ -130,14 +135,14 @@ void hr_cmd_track_output(void)
     stderr = e;
 }
 
-void hr_cmd_line_left_open(void)
+void hr_out_line_left_open(void)
 {
     open_line[0] = 1;
 }
 
-void hr_cmd_fresh_line(void)
+void hr_out_fresh_line(void)
 {
-    hr_cmd_track_output();
+    hr_out_track(0);
     fflush(stdout);
     if (open_line[0]) {
         fputc('\n', stdout);
@@ -149,12 +154,21 @@ void hr_cmd_fresh_line(void)
 
 /* ---- output ---- */
 
-void hr_cmd_error(const struct hr_ctx *ctx, const char *fmt, ...)
+FILE *hr_out_json(void)
 {
-    int color = ctx != NULL && ctx->color && err_tty;
+    static FILE *f;
+
+    if (f == NULL && json_fd >= 0)
+        f = fdopen(json_fd, "w");
+    return f != NULL ? f : stdout;
+}
+
+void hr_out_error(int color, const char *fmt, ...)
+{
     va_list ap;
 
-    hr_cmd_fresh_line();
+    color = color && err_tty;
+    hr_out_fresh_line();
     if (color)
         fputs(RED, stderr);
     va_start(ap, fmt);
@@ -166,7 +180,7 @@ void hr_cmd_error(const struct hr_ctx *ctx, const char *fmt, ...)
     fflush(stderr);
 }
 
-void hr_cmd_format_value(double v, char *buf, size_t len)
+void hr_out_format_value(double v, char *buf, size_t len)
 {
     int prec;
 
@@ -188,7 +202,7 @@ void hr_cmd_format_value(double v, char *buf, size_t len)
         strcat(buf, ".0");
 }
 
-void hr_cmd_format_ms(double ms, char *buf, size_t len)
+void hr_out_format_ms(double ms, char *buf, size_t len)
 {
     if (ms < 1.0)
         snprintf(buf, len, "%.0f us", ms * 1e3);
@@ -200,7 +214,7 @@ void hr_cmd_format_ms(double ms, char *buf, size_t len)
         snprintf(buf, len, "%.2f s", ms / 1e3);
 }
 
-void hr_cmd_format_bytes(double bytes, char *buf, size_t len)
+void hr_out_format_bytes(double bytes, char *buf, size_t len)
 {
     if (bytes < 1e3)
         snprintf(buf, len, "%.0f B", bytes);
@@ -212,7 +226,7 @@ void hr_cmd_format_bytes(double bytes, char *buf, size_t len)
         snprintf(buf, len, "%.2f GB", bytes / 1e9);
 }
 
-void hr_cmd_format_rate(double bytes, double ms, char *buf, size_t len)
+void hr_out_format_rate(double bytes, double ms, char *buf, size_t len)
 {
     double gbs = ms > 0 ? bytes / (ms * 1e6) : 0;
 
@@ -222,46 +236,51 @@ void hr_cmd_format_rate(double bytes, double ms, char *buf, size_t len)
         snprintf(buf, len, "%.1f MB/s", gbs * 1e3);
 }
 
-void hr_cmd_print_result(const struct hr_ctx *ctx, const char *task,
-                         double value, const char *timing)
+void hr_out_result(int color, const char *prefix, const char *task,
+                   double value, const char *timing)
 {
     char v[64];
 
-    hr_cmd_format_value(value, v, sizeof v);
-    hr_cmd_fresh_line();
-    if (ctx->color)
-        printf(CYAN "%s" RESET " = %s  " DIM "(%s)" RESET "\n", task, v,
-               timing);
+    hr_out_format_value(value, v, sizeof v);
+    hr_out_fresh_line();
+    if (prefix == NULL)
+        prefix = "";
+    if (color)
+        printf("%s" CYAN "%s" RESET " = %s  " DIM "(%s)" RESET "\n", prefix,
+               task, v, timing);
     else
-        printf("%s = %s  (%s)\n", task, v, timing);
+        printf("%s%s = %s  (%s)\n", prefix, task, v, timing);
     fflush(stdout);
 }
 
-void hr_cmd_note(const struct hr_ctx *ctx, const char *fmt, ...)
+void hr_out_note(int color, const char *fmt, ...)
 {
     va_list ap;
 
-    hr_cmd_fresh_line();
-    if (ctx->color)
+    hr_out_fresh_line();
+    if (color)
         fputs(DIM, stdout);
     va_start(ap, fmt);
     vprintf(fmt, ap);
     va_end(ap);
-    if (ctx->color)
+    if (color)
         fputs(RESET, stdout);
     fputc('\n', stdout);
     fflush(stdout);
 }
 
-void hr_cmd_print_warnings(const struct hr_ctx *ctx, const char *w)
+void hr_out_warnings(int color, const char *w)
 {
+    color = color && err_tty;
     if (w == NULL || *w == '\0')
         return;
-    hr_cmd_fresh_line();
-    if (ctx->color && err_tty)
+    hr_out_fresh_line();
+    if (color)
         fputs(YELLOW, stderr);
     fputs(w, stderr);
-    if (ctx->color && err_tty)
+    if (w[strlen(w) - 1] != '\n')
+        fputc('\n', stderr);
+    if (color)
         fputs(RESET, stderr);
     fflush(stderr);
 }

@@ -12,8 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "jit.h"
+#include "libhotrun.h"
 
 /* How long a file must stay quiet before it is read.  A rename puts a
  * whole file in place at once: what follows it (a chmod, the backup's

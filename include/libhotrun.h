@@ -1,0 +1,321 @@
+/* libhotrun.h - the hotrun engine as a library: its public C API
+ *
+ * A session keeps arrays resident (loaded once from .npy or raw files) and
+ * modules compiled in memory from task files (C, with libtcc), and runs a
+ * module's tasks on the arrays under a crash guard.  The engine never
+ * prints, never reads the terminal and never exits: every function returns
+ * 0 or a negative HR_E* code with a one-line message in a struct hr_err,
+ * results come back in structs, and progress and notices go to the
+ * callbacks given at open.  The hotrun program (prompt, stdin scripts,
+ * batch lists, watch mode) is one client of this API, as lua.c is of
+ * liblua; nothing outside the engine sees its structs.
+ *
+ * Ownership.  The session owns every array and module.  Pointers returned
+ * inside info structs (names, paths, views, warnings) are borrowed: an
+ * array's until it is replaced or the session closes, a module's until
+ * its file is reloaded successfully, unloaded or the session closes.
+ *
+ * Threads.  One thread drives a session.  The progress callback may be
+ * called from any thread while a task runs.
+ *
+ * Link with -lhotrun (static libhotrun.a or shared libhotrun.so).
+ */
+#ifndef LIBHOTRUN_H
+#define LIBHOTRUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "hotrun.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(HR_BUILDING_LIB) && defined(__GNUC__)
+#define HR_API __attribute__((visibility("default")))
+#else
+#define HR_API
+#endif
+
+/* ---- status codes and messages ---- */
+
+enum {
+    HR_OK = 0,
+    HR_ENOMEM = -1,     /* out of memory */
+    HR_ENOENT = -2,     /* no such file, array, module or task */
+    HR_EIO = -3,        /* read or map failed */
+    HR_EFORMAT = -4,    /* malformed input file */
+    HR_EINVAL = -5,     /* bad argument from the user */
+    HR_ECOMPILE = -6,   /* task file did not compile or link */
+    HR_EAMBIG = -7,     /* a task name defined by two modules */
+    HR_ECRASH = -8,     /* task died on a signal */
+    HR_EFAIL = -9,      /* task called hr_fail() or failed an assert */
+    HR_ETIMEOUT = -10,  /* task ran past its time limit */
+    HR_EINTR = -11,     /* task interrupted by the user (Ctrl-C) */
+    HR_EEXIT = -12,     /* task called exit() */
+    HR_EUNSUPPORTED = -13 /* valid input hotrun does not handle */
+};
+
+#define HR_ERR_MAX 4096
+
+/* A message: "file:line: what" or "command: what", lower case, no period;
+ * compile errors may span several lines. */
+struct hr_err {
+    char msg[HR_ERR_MAX];
+};
+
+/* Static name of a status code, e.g. "compile error". */
+HR_API const char *hr_strerror(int code);
+
+/* Sets err->msg from a printf format; err may be NULL. */
+HR_API void hr_err_set(struct hr_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Appends a line to err->msg (separated by a newline when not empty). */
+HR_API void hr_err_append(struct hr_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- opening a session ---- */
+
+struct hr_session;
+
+/* What the session tells its client while it works.  Every member may be
+ * NULL. */
+struct hr_session_hooks {
+    /* A load or a task made progress: done of total units.  A total of 0
+     * or less means the work ended (erase a bar).  label is borrowed for
+     * the call (NULL: keep the last one).  Any thread. */
+    void (*progress)(void *ud, const char *label, int64_t done,
+                     int64_t total);
+    /* Something the user should know that is not the answer to a call,
+     * one line, e.g. "array 'demo': its file changed on disk". */
+    void (*notice)(void *ud, const char *text);
+    void *ud;
+};
+
+/* Opens an empty session.  hooks is copied (NULL: none).  *out is owned:
+ * close it with hr_session_close().  Returns 0 or HR_ENOMEM. */
+HR_API int hr_session_open(const struct hr_session_hooks *hooks,
+                           struct hr_session **out);
+
+/* Frees the session, its arrays and modules; accepts NULL. */
+HR_API void hr_session_close(struct hr_session *s);
+
+/* ---- settings ---- */
+
+enum hr_load_mode {
+    HR_LOAD_MMAP,   /* zero-copy read-only mapping of the file */
+    HR_LOAD_READ    /* private copy read into memory (huge pages advised) */
+};
+
+/* Stop runs after seconds (0: no limit); values outside [0, 1e9] are
+ * refused with HR_EINVAL. */
+HR_API int hr_session_set_timeout(struct hr_session *s, double seconds);
+HR_API double hr_session_timeout(const struct hr_session *s);
+
+/* Run each task in a forked child (1) or in process (0). */
+HR_API void hr_session_set_isolate(struct hr_session *s, int on);
+HR_API int hr_session_isolate(const struct hr_session *s);
+
+/* How later loads bring files into memory. */
+HR_API void hr_session_set_load_mode(struct hr_session *s,
+                                     enum hr_load_mode mode);
+HR_API enum hr_load_mode hr_session_load_mode(const struct hr_session *s);
+
+/* ---- arrays ---- */
+
+/* How to read a file that is not self-describing (raw binary). */
+struct hr_load_args {
+    int raw;                        /* the file is raw: the fields below */
+    int dtype;                      /* enum hr_dtype */
+    int big_endian;                 /* the file's bytes are big-endian */
+    int ndim;
+    int64_t shape[HR_MAX_NDIM];
+    int fortran;                    /* column-major file */
+};
+
+/* Parses a dtype as NumPy spells it ("float64", "f8", "<f8", ">i4", "u1",
+ * "bool", ...) into args->dtype and args->big_endian.  Returns 0 or
+ * HR_EINVAL. */
+HR_API int hr_load_args_dtype(struct hr_load_args *args, const char *s);
+
+/* Parses "5000x5000", "5000,5000" or "100" into args->ndim and
+ * args->shape.  Returns 0 or HR_EINVAL. */
+HR_API int hr_load_args_shape(struct hr_load_args *args, const char *s);
+
+/* Loads "[NAME=]FILE" (the name defaults to the file's base name without
+ * its extension).  args may be NULL for self-describing files.  An array
+ * of the same name is replaced only once the new one loaded; the first
+ * array loaded becomes the default.  *index (may be NULL) gets the new
+ * array's index.  Returns 0 or the loader's code (HR_ENOENT, HR_EIO,
+ * HR_EFORMAT, HR_EUNSUPPORTED, HR_EINVAL, HR_ENOMEM); on failure the
+ * session is unchanged. */
+HR_API int hr_session_load(struct hr_session *s, const char *spec,
+                           const struct hr_load_args *args, int *index,
+                           struct hr_err *err);
+
+/* A resident array, as hr_session_array_info() describes it. */
+struct hr_array_info {
+    const char *name;               /* borrowed */
+    const char *path;               /* borrowed: the file, as given */
+    const char *how;                /* static: "mmap", "read", ... */
+    const struct hr_array *view;    /* borrowed: what tasks see */
+    int is_default;
+    double load_ms;                 /* how long loading took */
+};
+
+HR_API int hr_session_narrays(const struct hr_session *s);
+
+/* Index of the array called name (NULL: the default), or -1. */
+HR_API int hr_session_find_array(const struct hr_session *s,
+                                 const char *name);
+
+/* Fills *out for array i.  Returns 0 or HR_ENOENT. */
+HR_API int hr_session_array_info(const struct hr_session *s, int i,
+                                 struct hr_array_info *out);
+
+/* Makes name the default array.  Returns 0 or HR_ENOENT. */
+HR_API int hr_session_use(struct hr_session *s, const char *name,
+                          struct hr_err *err);
+
+/* 64-bit FNV-1a checksum of an array's bytes (name NULL: the default).
+ * Returns 0 or HR_ENOENT. */
+HR_API int hr_session_checksum(struct hr_session *s, const char *name,
+                               uint64_t *sum, struct hr_err *err);
+
+/* ---- modules ---- */
+
+/* Compiles the task file path in memory.  On success its module replaces
+ * the one of the same file (or is added) and *index (may be NULL) gets
+ * its index; on failure the previous module stays and err holds the
+ * compiler's messages, each with the source line and a caret.  Returns 0,
+ * HR_ENOENT, HR_EIO, HR_EINVAL (not a regular file), HR_ECOMPILE or
+ * HR_ENOMEM. */
+HR_API int hr_session_reload(struct hr_session *s, const char *path,
+                             int *index, struct hr_err *err);
+
+/* Forgets the module compiled from path.  Returns 0 or HR_ENOENT. */
+HR_API int hr_session_unload(struct hr_session *s, const char *path,
+                             struct hr_err *err);
+
+struct hr_module_info {
+    const char *path;               /* borrowed: as given to reload */
+    const char *realpath;           /* borrowed: canonical */
+    int ntasks;
+    double compile_ms;
+    struct timespec compiled_at;    /* CLOCK_REALTIME */
+    uint64_t hash;                  /* of the source text compiled */
+    int uses_libc;                  /* names bound from the C library */
+    const char *warnings;           /* borrowed; NULL when none */
+};
+
+HR_API int hr_session_nmodules(const struct hr_session *s);
+
+/* Index of the module compiled from path, or -1. */
+HR_API int hr_session_find_module(const struct hr_session *s,
+                                  const char *path);
+
+/* Fills *out for module i.  Returns 0 or HR_ENOENT. */
+HR_API int hr_session_module_info(const struct hr_session *s, int i,
+                                  struct hr_module_info *out);
+
+/* Name of task t of module m (borrowed), or NULL. */
+HR_API const char *hr_session_task_name(const struct hr_session *s, int m,
+                                        int t);
+
+/* Where the include files of tasks (hotrun.h) live: borrowed, static. */
+HR_API const char *hr_session_include_dir(const struct hr_session *s);
+
+/* Splits "[FILE:]TASK": *file_len gets the length of FILE (0 when there
+ * is none) and *task points at TASK inside spec.  FILE is whatever comes
+ * before the last ':' that is followed by a C identifier and nothing
+ * else; otherwise the whole spec is TASK. */
+HR_API void hr_task_spec(const char *spec, size_t *file_len,
+                         const char **task);
+
+/* Does the n bytes at file name module m (its path as given, its
+ * canonical path, or its base name with or without ".c")? */
+HR_API int hr_session_module_matches(const struct hr_session *s, int m,
+                                     const char *file, size_t n);
+
+/* Finds the task "[FILE:]TASK" (FILE: the path as given, the canonical
+ * path, or the base name with or without ".c").  Sets *m and *t.
+ * Returns 0, HR_ENOENT or HR_EAMBIG (err names both files). */
+HR_API int hr_session_find_task(const struct hr_session *s,
+                                const char *spec, int *m, int *t,
+                                struct hr_err *err);
+
+/* ---- runs ---- */
+
+struct hr_run_result {
+    double value;                   /* what the task returned */
+    double ms;                      /* wall time of the run */
+    double bytes;                   /* bytes of the arrays it read */
+    const char *task;               /* borrowed, like the module */
+    int module;                     /* index of its module */
+};
+
+/* Runs task "[FILE:]TASK" of a loaded module on the default array with
+ * argv[0..argc) as its arguments (hr_arg_*()).  Returns 0 with *res, or
+ * HR_ENOENT/HR_EAMBIG (no such task, no array), or the guard's code
+ * (HR_ECRASH, HR_EFAIL, HR_ETIMEOUT, HR_EINTR, HR_EEXIT, HR_ENOMEM) with
+ * err: the session and its arrays survive whatever the task did. */
+HR_API int hr_session_run(struct hr_session *s, const char *spec, int argc,
+                          char *const *argv, struct hr_run_result *res,
+                          struct hr_err *err);
+
+/* ---- Ctrl-C between runs ---- */
+
+/* From now on SIGINT (Ctrl-C) does not end the process between runs: each
+ * one makes the returned descriptor readable, for a front end's poll();
+ * during a run it stops the task.  Returns the descriptor or -1. */
+HR_API int hr_sigint_fd(void);
+
+/* Reads what hr_sigint_fd() holds; returns how many Ctrl-Cs came. */
+HR_API int hr_sigint_take(void);
+
+/* ---- the demo data set (hotrun --demo) ---- */
+
+#define HR_DEMO_ROWS 5000
+#define HR_DEMO_COLS 5000
+
+/* Where the demo array is cached ($XDG_CACHE_HOME/hotrun/..., else
+ * ~/.cache/hotrun/...).  Owned by the caller (free()); NULL when no folder
+ * can be named. */
+HR_API char *hr_demo_path(void);
+
+/* Makes the demo array at path unless it is there already: 5000 x 5000
+ * float64, uniform in [0, 1), from a fixed seed, the same bytes on every
+ * machine.  *made says whether it was written; progress (may be NULL) is
+ * called now and then.  Returns 0 or an HR_E* code with err. */
+HR_API int hr_demo_make(const char *path, int *made,
+                        void (*progress)(void *ud, int64_t done,
+                                         int64_t total),
+                        void *ud, struct hr_err *err);
+
+/* ---- helpers ---- */
+
+/* 64-bit FNV-1a hash of a buffer: struct hr_module_info's hash is this
+ * hash of the source text compiled. */
+HR_API uint64_t hr_hash(const void *buf, size_t len);
+
+/* Room for any shape as text (see hr_shape_format()). */
+#define HR_SHAPE_TXT (HR_MAX_NDIM * 21 + 8)
+
+/* Formats a's shape as "5000x5000" ("scalar" for 0-d) into buf. */
+HR_API void hr_shape_format(const struct hr_array *a, char *buf,
+                            size_t len);
+
+/* Name of a dtype as NumPy spells it ("float64"; also in hotrun.h). */
+HR_API const char *hr_dtype_name(int dtype);
+
+/* Short name of a dtype for display: "f64", "i32", "bool", "c128"... */
+HR_API const char *hr_dtype_short(int dtype);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBHOTRUN_H */

@@ -1,0 +1,165 @@
+/* cmd_array.c - commands on resident arrays: load, arrays, use, checksum */
+#include "cmd.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "out.h"
+
+/* The load options of argv[from..argc) into args; *spec gets the one
+ * argument that is not an option.  Returns 0, or -1 with rec's error. */
+static int parse_load(int argc, char **argv, struct hr_load_args *args,
+                      const char **spec, struct hr_record *rec)
+{
+    int have_dtype = 0, have_shape = 0;
+    int i;
+
+    *spec = NULL;
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--dtype") == 0 && i + 1 < argc) {
+            if (hr_load_args_dtype(args, argv[++i]) != 0) {
+                hr_record_input_error(rec, "load: unknown dtype '%s' (try "
+                                      "float64, float32, int32, uint8, "
+                                      "<f8, >i4...)", argv[i]);
+                return -1;
+            }
+            have_dtype = 1;
+        } else if (strcmp(argv[i], "--shape") == 0 && i + 1 < argc) {
+            if (hr_load_args_shape(args, argv[++i]) != 0) {
+                hr_record_input_error(rec, "load: '%s' is not a shape like "
+                                      "5000x5000", argv[i]);
+                return -1;
+            }
+            have_shape = 1;
+        } else if (strcmp(argv[i], "--order") == 0 && i + 1 < argc) {
+            const char *o = argv[++i];
+
+            if (strcmp(o, "C") != 0 && strcmp(o, "c") != 0 &&
+                strcmp(o, "F") != 0 && strcmp(o, "f") != 0) {
+                hr_record_input_error(rec, "load: --order: '%s' is not C "
+                                      "or F", o);
+                return -1;
+            }
+            args->fortran = o[0] == 'F' || o[0] == 'f';
+        } else if (*spec == NULL && argv[i][0] != '-') {
+            *spec = argv[i];
+        } else {
+            break;
+        }
+    }
+    if (i < argc || *spec == NULL || have_dtype != have_shape) {
+        hr_record_input_error(rec, "usage: load [NAME=]FILE [--dtype T "
+                              "--shape S [--order C|F]]");
+        return -1;
+    }
+    args->raw = have_dtype;
+    return 0;
+}
+
+int hr_cmd_load(struct hr_cli *cli, int argc, char **argv,
+                struct hr_record *rec)
+{
+    struct hr_load_args args = { 0 };
+    struct hr_array_info info;
+    struct hr_err err = { { 0 } };
+    const char *spec = NULL;
+    char shape[HR_SHAPE_TXT], size[32], t[32];
+    int i = -1;
+
+    if (parse_load(argc, argv, &args, &spec, rec) != 0)
+        return HR_CMD_ERR;
+    if (hr_session_load(cli->s, spec, &args, &i, &err) != 0) {
+        hr_record_input_error(rec, "%s", err.msg);
+        return HR_CMD_ERR;
+    }
+    hr_session_array_info(cli->s, i, &info);
+    hr_shape_format(info.view, shape, sizeof shape);
+    hr_out_format_bytes((double)info.view->nbytes, size, sizeof size);
+    hr_out_format_ms(info.load_ms, t, sizeof t);
+    hr_record_note(rec, "loaded %s: %s %s, %s, %s (%s)", info.name, shape,
+                   hr_dtype_name(info.view->dtype), size, info.how, t);
+    return HR_CMD_OK;
+}
+
+static int width(int w, const char *s)
+{
+    return (int)strlen(s) > w ? (int)strlen(s) : w;
+}
+
+int hr_cmd_arrays(struct hr_cli *cli, int argc, char **argv,
+                  struct hr_record *rec)
+{
+    int wname = 4, wshape = 5, whow = 6;    /* the headings' widths */
+    int n = hr_session_narrays(cli->s);
+    int i;
+
+    (void)argc;
+    (void)argv;
+    if (n == 0) {
+        hr_record_note(rec, "no arrays (load [NAME=]FILE)");
+        return HR_CMD_OK;
+    }
+    /* columns as wide as their longest entry */
+    for (i = 0; i < n; i++) {
+        struct hr_array_info a;
+        char shape[HR_SHAPE_TXT];
+
+        hr_session_array_info(cli->s, i, &a);
+        hr_shape_format(a.view, shape, sizeof shape);
+        wname = width(wname, a.name);
+        wshape = width(wshape, shape);
+        whow = width(whow, a.how);
+    }
+    hr_text_printf(&rec->text, "  %-*s  %-10s  %-*s  %12s  %-*s  %s\n",
+                   wname, "name", "dtype", wshape, "shape", "bytes", whow,
+                   "loaded", "file");
+    for (i = 0; i < n; i++) {
+        struct hr_array_info a;
+        char shape[HR_SHAPE_TXT];
+
+        hr_session_array_info(cli->s, i, &a);
+        hr_shape_format(a.view, shape, sizeof shape);
+        hr_text_printf(&rec->text, "%c %-*s  %-10s  %-*s  %12lld  %-*s  "
+                       "%s%s\n", a.is_default ? '*' : ' ', wname, a.name,
+                       hr_dtype_name(a.view->dtype), wshape, shape,
+                       (long long)a.view->nbytes, whow, a.how, a.path,
+                       (a.view->flags & HR_C_CONTIGUOUS) ||
+                       a.view->ndim < 2 ? "" : " (fortran order)");
+    }
+    return HR_CMD_OK;
+}
+
+int hr_cmd_use(struct hr_cli *cli, int argc, char **argv,
+               struct hr_record *rec)
+{
+    struct hr_err err = { { 0 } };
+
+    (void)argc;
+    if (hr_session_use(cli->s, argv[1], &err) != 0) {
+        hr_record_input_error(rec, "%s", err.msg);
+        return HR_CMD_ERR;
+    }
+    return HR_CMD_OK;
+}
+
+int hr_cmd_checksum(struct hr_cli *cli, int argc, char **argv,
+                    struct hr_record *rec)
+{
+    struct hr_array_info a;
+    struct hr_err err = { { 0 } };
+    const char *name = argc > 1 ? argv[1] : NULL;
+    uint64_t sum = 0;
+
+    if (argc > 2) {
+        hr_record_input_error(rec, "usage: checksum [NAME]");
+        return HR_CMD_ERR;
+    }
+    if (hr_session_checksum(cli->s, name, &sum, &err) != 0) {
+        hr_record_input_error(rec, "%s", err.msg);
+        return HR_CMD_ERR;
+    }
+    hr_session_array_info(cli->s, hr_session_find_array(cli->s, name), &a);
+    hr_text_printf(&rec->text, "%s %016llx\n", a.name,
+                   (unsigned long long)sum);
+    return HR_CMD_OK;
+}

@@ -1,0 +1,104 @@
+/* record.h - what one command did, as the reporter renders it
+ *
+ * Every command from every front end (a typed line, a -c option, a line of
+ * a stdin script or a batch list, a save in watch mode) goes through the
+ * executor (exec.h), which hands its handler a record to fill and then
+ * gives the record to the reporter: plain text on a terminal or a pipe,
+ * or one JSON object per line (--json).  A record owns every string it
+ * holds (hr_record_fini() frees them); `where` and `argv` are borrowed
+ * from the executor for the command's length.
+ */
+#ifndef HR_RECORD_H
+#define HR_RECORD_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* A growing text: what an informational command shows. */
+struct hr_text {
+    char *s;                    /* owned, NUL-terminated, or NULL */
+    size_t len, cap;
+};
+
+void hr_text_printf(struct hr_text *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void hr_text_vprintf(struct hr_text *t, const char *fmt, va_list ap);
+void hr_text_put(struct hr_text *t, const char *s, size_t n);
+void hr_text_free(struct hr_text *t);
+
+/* Where a command came from. */
+struct hr_where {
+    const char *source;         /* a script or list file ("<stdin>" for
+                                   stdin), or NULL: typed or -c */
+    int line;                   /* 1-based line in source, or 0 */
+};
+
+enum hr_rec_kind {
+    HR_REC_PLAIN,               /* a command: text, a note, or nothing */
+    HR_REC_RUN,                 /* a task ran (or failed to) */
+    HR_REC_RELOAD               /* a file was compiled (or failed to) */
+};
+
+struct hr_record {
+    /* set by the executor */
+    const struct hr_where *where;   /* borrowed */
+    int argc;
+    char **argv;                /* borrowed: the command's words */
+    const char *command;        /* borrowed, static: the command's name */
+    enum hr_rec_kind kind;
+    int ok;
+    int input_error;            /* a usage or input error: exit status 2 */
+    int quiet;                  /* watch mode's: not counted */
+
+    /* what a reload or a run gave */
+    char *file;                 /* owned: the task file */
+    char *function;             /* owned: the task */
+    int targc;                  /* the task's arguments (borrowed) */
+    char **targv;
+    int has_result;
+    double result;
+    int show_file;              /* text: "file: task = value" */
+    double compile_ms;          /* < 0: not compiled by this command */
+    double run_ms;              /* < 0: did not run */
+    char *timing;               /* owned: "(8.2 ms, 24 GB/s)" text */
+
+    char *error;                /* owned: why it failed, or NULL */
+    char *note;                 /* owned: a quiet line ("reloaded ...") */
+    char *warnings;             /* owned: compiler warnings */
+    struct hr_text text;        /* owned: output of list, arrays, ... */
+};
+
+/* A fresh record for the command argv from where. */
+void hr_record_init(struct hr_record *r, const struct hr_where *where,
+                    int argc, char **argv);
+
+/* Frees what r owns and makes it fresh again (same where/argv). */
+void hr_record_fini(struct hr_record *r);
+
+/* Sets r->error (replacing one) from a format.  Returns nothing: the
+ * handler returns its own status. */
+void hr_record_error(struct hr_record *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The same, and marks it a usage or input error (exit status 2). */
+void hr_record_input_error(struct hr_record *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Sets r->note from a format. */
+void hr_record_note(struct hr_record *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Sets an owned string field (*field) to a copy of s (NULL allowed). */
+void hr_record_set(char **field, const char *s);
+
+/* Writes r as one JSON object and a newline to f.  Every record has the
+ * keys source, line, command, file, function, args, ok, result,
+ * compile_ms, run_ms, error (null where they do not apply), and output
+ * when the command showed text.  The output is valid UTF-8 whatever the
+ * input: a byte that is not part of valid UTF-8 is written as the escape
+ * of the code point of the same value (\u00NN); NaN and infinities, which
+ * JSON lacks, as null. */
+void hr_record_json(const struct hr_record *r, FILE *f);
+
+#endif

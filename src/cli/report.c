@@ -1,0 +1,76 @@
+/* report.c - the reporter: records rendered as text or JSON lines */
+#include "report.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "out.h"
+
+/* Does msg start with "FILE:LINE:" (a location of its own)? */
+static int has_location(const char *msg)
+{
+    const char *p = msg;
+
+    while (*p != '\0' && *p != ':' && *p != ' ' && *p != '\n')
+        p++;
+    if (*p != ':' || p == msg || !isdigit((unsigned char)p[1]))
+        return 0;
+    p++;
+    while (isdigit((unsigned char)*p))
+        p++;
+    return *p == ':';
+}
+
+static void report_error(const struct hr_cli *cli, const struct hr_record *r)
+{
+    const struct hr_where *w = r->where;
+    const char *msg = r->error != NULL ? r->error : "failed";
+
+    if (w != NULL && w->source != NULL && w->line > 0 &&
+        !has_location(msg))
+        hr_out_error(cli->color, "%s:%d: %s", w->source, w->line, msg);
+    else
+        hr_out_error(cli->color, "%s", msg);
+}
+
+void hr_report(const struct hr_cli *cli, const struct hr_record *r)
+{
+    hr_out_warnings(cli->color, r->warnings);
+    if (cli->json) {
+        hr_out_fresh_line();
+        hr_record_json(r, hr_out_json());
+        return;
+    }
+    if (r->note != NULL)
+        hr_out_note(cli->color, "%s", r->note);
+    if (r->text.len > 0) {
+        hr_out_fresh_line();
+        fputs(r->text.s, stdout);
+        fflush(stdout);
+    }
+    if (!r->ok) {
+        report_error(cli, r);
+        return;
+    }
+    if (r->kind == HR_REC_RUN && r->has_result) {
+        char prefix[4096];
+
+        prefix[0] = '\0';
+        if (r->show_file && r->file != NULL)
+            snprintf(prefix, sizeof prefix, "%s: ", r->file);
+        hr_out_result(cli->color, prefix, r->function, r->result,
+                      r->timing != NULL ? r->timing : "");
+    }
+}
+
+void hr_report_notice(const struct hr_cli *cli, const char *text)
+{
+    if (cli->json) {
+        hr_out_fresh_line();
+        fprintf(stderr, "%s\n", text);
+        fflush(stderr);
+        return;
+    }
+    hr_out_note(cli->color, "%s", text);
+}

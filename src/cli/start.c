@@ -1,0 +1,153 @@
+/* start.c - bring a session up from the command line options */
+#include "start.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "out.h"
+#include "progress.h"
+#include "watch.h"
+#include "words.h"
+
+static double now_ms(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* Makes the demo array (once); *path gets it (owned).  Returns 0 or 2. */
+static int demo_array(struct hr_cli *cli, char **path)
+{
+    struct hr_err err = { { 0 } };
+    int made = 0;
+
+    *path = hr_demo_path();
+    if (*path == NULL) {
+        hr_out_error(cli->color, "hotrun: --demo: no folder for the demo "
+                     "array (set XDG_CACHE_HOME or HOME)");
+        return 2;
+    }
+    if (access(*path, R_OK) != 0 && !cli->quiet)
+        fprintf(stderr, "making the demo array (5000 x 5000 float64, "
+                "200 MB) once: %s\n", *path);
+    hr_progress_label(cli->bar, "making demo array");
+    if (hr_demo_make(*path, &made, hr_progress_update, cli->bar,
+                     &err) != 0) {
+        hr_progress_done(cli->bar);
+        hr_out_error(cli->color, "%s", err.msg);
+        free(*path);
+        *path = NULL;
+        return 2;
+    }
+    hr_progress_done(cli->bar);
+    return 0;
+}
+
+int hr_start_demo_path(struct hr_cli *cli)
+{
+    char *path = NULL;
+
+    if (demo_array(cli, &path) != 0)
+        return 2;
+    printf("%s\n", path);
+    free(path);
+    return 0;
+}
+
+/* Loads spec as `load` would, reporting through the executor; returns 0
+ * or 2. */
+static int load(struct hr_cli *cli, const char *spec,
+                const struct hr_load_args *raw)
+{
+    struct hr_err err = { { 0 } };
+
+    if (hr_session_load(cli->s, spec, raw, NULL, &err) == 0)
+        return 0;
+    hr_out_error(cli->color, "%s", err.msg);
+    return 2;
+}
+
+static char *make_banner(const struct hr_cli *cli, double t0)
+{
+    struct hr_array_info a;
+    int n = hr_session_narrays(cli->s);
+    int nmods = hr_session_nmodules(cli->s);
+    char shape[HR_SHAPE_TXT];
+    char size[32];
+    char *banner = NULL;
+
+    if (hr_session_array_info(cli->s, hr_session_find_array(cli->s, NULL),
+                              &a) != 0) {
+        if (asprintf(&banner, "hotrun %s: no array loaded (load FILE). "
+                     "Type help.", HR_VERSION) < 0)
+            return NULL;
+        return banner;
+    }
+    hr_shape_format(a.view, shape, sizeof shape);
+    hr_out_format_bytes((double)a.view->nbytes, size, sizeof size);
+    if (asprintf(&banner, "hotrun %s: %d array%s resident (default %s %s "
+                 "%s, %s, %s) in %.0f ms; %d module%s. Type help.",
+                 HR_VERSION, n, n == 1 ? "" : "s", a.name, shape,
+                 hr_dtype_name(a.view->dtype), size, a.how, now_ms() - t0,
+                 nmods, nmods == 1 ? "" : "s") < 0)
+        return NULL;
+    return banner;
+}
+
+int hr_start(struct hr_cli *cli, const struct hr_opts *opts, int *quit,
+             char **banner)
+{
+    double t0 = now_ms();
+    int i;
+
+    *quit = 0;
+    hr_session_set_load_mode(cli->s, opts->load);
+    hr_session_set_timeout(cli->s, opts->timeout_s);
+    hr_session_set_isolate(cli->s, opts->isolate);
+    if (opts->demo) {
+        char *path = NULL;
+        char *spec = NULL;
+        int rc = demo_array(cli, &path);
+
+        if (rc == 0 && asprintf(&spec, "demo=%s", path) < 0)
+            rc = 2;
+        if (rc == 0)
+            rc = load(cli, spec, NULL);
+        free(spec);
+        free(path);
+        if (rc != 0)
+            return rc;
+    }
+    for (i = 0; i < opts->narrays; i++) {
+        if (load(cli, opts->arrays[i], opts->raw.raw ? &opts->raw
+                                                     : NULL) != 0)
+            return 2;
+    }
+    if (opts->demo) {
+        char *argv[2] = { "reload", HR_SOURCE_DIR "/tasks/demo.c" };
+
+        hr_exec_argv(cli, 2, argv, NULL, 0);
+        free(cli->last_run);
+        cli->last_run = strdup("run some_task");
+    }
+    for (i = 0; i < opts->ntasks; i++) {
+        char *argv[2] = { "reload", opts->tasks[i] };
+
+        hr_exec_argv(cli, 2, argv, NULL, 0);
+    }
+    for (i = 0; i < opts->nwatches; i++)
+        hr_watch_add_spec(cli, opts->watches[i]);
+    for (i = 0; i < opts->ncmds && !*quit; i++) {
+        *quit = hr_exec_line(cli, opts->cmds[i], strlen(opts->cmds[i]),
+                             NULL, 0) == HR_CMD_QUIT;
+    }
+    if (banner != NULL)
+        *banner = make_banner(cli, t0);
+    return 0;
+}

@@ -1,0 +1,307 @@
+/* test_libhotrun.c - the engine through its public API only
+ *
+ * Includes libhotrun.h (and hotrun.h through it) and nothing of src/, and
+ * links the shared libhotrun.so: what a program embedding the engine can
+ * do, it can do with what this test uses.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "libhotrun.h"
+
+struct fx {
+    char dir[64];
+    char path[300];
+    struct hr_session *s;
+    int progress_calls;
+    int64_t last_done;
+};
+
+static void on_progress(void *ud, const char *label, int64_t done,
+                        int64_t total)
+{
+    struct fx *f = ud;
+
+    (void)label;
+    if (total > 0) {
+        f->progress_calls++;
+        f->last_done = done;
+    }
+}
+
+static const char *in(struct fx *f, const char *name)
+{
+    snprintf(f->path, sizeof f->path, "%s/%s", f->dir, name);
+    return f->path;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+/* a 3x4 float64 .npy holding 0..11 */
+static void write_npy(const char *path)
+{
+    static const char magic[] = "\x93NUMPY\x01\x00";
+    static const char dict[] = "{'descr': '<f8', 'fortran_order': False, "
+                               "'shape': (3, 4), }";
+    char header[118];
+    double data[12];
+    uint16_t hlen = sizeof header;
+    FILE *fp = fopen(path, "wb");
+    int i;
+
+    assert_non_null(fp);
+    for (i = 0; i < 12; i++)
+        data[i] = i;
+    memset(header, ' ', sizeof header);
+    memcpy(header, dict, strlen(dict));
+    header[sizeof header - 1] = '\n';
+    fwrite(magic, 1, 8, fp);
+    fwrite(&hlen, 2, 1, fp);
+    fwrite(header, 1, sizeof header, fp);
+    fwrite(data, sizeof data, 1, fp);
+    fclose(fp);
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    struct hr_session_hooks hooks = { on_progress, NULL, NULL };
+    struct hr_err err = { { 0 } };
+
+    if (f == NULL)
+        return -1;
+    strcpy(f->dir, "/tmp/hr_test_api_XXXXXX");
+    if (mkdtemp(f->dir) == NULL)
+        return -1;
+    hooks.ud = f;
+    if (hr_session_open(&hooks, &f->s) != 0)
+        return -1;
+    write_npy(in(f, "m.npy"));
+    if (hr_session_load(f->s, in(f, "m.npy"), NULL, NULL, &err) != 0)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    char cmd[128];
+
+    hr_session_close(f->s);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+static double run(struct fx *f, const char *spec, int argc, char **argv,
+                  int *rc, struct hr_err *err)
+{
+    struct hr_run_result res;
+
+    *rc = hr_session_run(f->s, spec, argc, argv, &res, err);
+    return res.value;
+}
+
+static void test_api_arrays_are_described(void **state)
+{
+    struct fx *f = *state;
+    struct hr_array_info a;
+    struct hr_err err = { { 0 } };
+    char shape[HR_SHAPE_TXT];
+    uint64_t sum = 0, again = 0;
+
+    assert_int_equal(hr_session_narrays(f->s), 1);
+    assert_int_equal(hr_session_find_array(f->s, "m"), 0);
+    assert_int_equal(hr_session_find_array(f->s, NULL), 0);
+    assert_int_equal(hr_session_find_array(f->s, "nope"), -1);
+    assert_int_equal(hr_session_array_info(f->s, 0, &a), 0);
+    assert_string_equal(a.name, "m");
+    assert_true(a.is_default);
+    assert_int_equal(a.view->dtype, HR_FLOAT64);
+    hr_shape_format(a.view, shape, sizeof shape);
+    assert_string_equal(shape, "3x4");
+    assert_string_equal(hr_dtype_name(a.view->dtype), "float64");
+    assert_string_equal(hr_dtype_short(a.view->dtype), "f64");
+    assert_int_equal(hr_session_array_info(f->s, 1, &a), HR_ENOENT);
+    assert_int_equal(hr_session_checksum(f->s, "m", &sum, &err), 0);
+    assert_int_equal(hr_session_checksum(f->s, NULL, &again, &err), 0);
+    assert_true(sum == again);
+    assert_int_equal(hr_session_checksum(f->s, "x", &sum, &err), HR_ENOENT);
+    assert_non_null(strstr(err.msg, "'x'"));
+    assert_int_equal(hr_session_use(f->s, "x", &err), HR_ENOENT);
+    /* a failed load leaves the session as it was */
+    assert_int_equal(hr_session_load(f->s, in(f, "none.npy"), NULL, NULL,
+                                     &err), HR_ENOENT);
+    assert_non_null(strstr(err.msg, "none.npy"));
+    assert_int_equal(hr_session_narrays(f->s), 1);
+}
+
+/* a failed compile keeps the last good module, and says where */
+static void test_api_reload_keeps_last_good_module(void **state)
+{
+    struct fx *f = *state;
+    struct hr_module_info info;
+    struct hr_err err = { { 0 } };
+    char path[300];
+    int m = -1;
+    int rc;
+
+    snprintf(path, sizeof path, "%s", in(f, "r.c"));
+    write_file(path, "#include \"hotrun.h\"\n"
+               "double v(const struct hr_array *a) { return a->size; }\n");
+    assert_int_equal(hr_session_reload(f->s, path, &m, &err), 0);
+    assert_int_equal(m, 0);
+    assert_true(run(f, "v", 0, NULL, &rc, &err) == 12.0);
+    assert_int_equal(rc, 0);
+    write_file(path, "#include \"hotrun.h\"\n"
+               "double v(const struct hr_array *a)\n{\n"
+               "    double x = 1\n    return x;\n}\n");
+    assert_int_equal(hr_session_reload(f->s, path, NULL, &err),
+                     HR_ECOMPILE);
+    /* gcc's form: file:line:col, the line, a caret after "= 1" */
+    assert_non_null(strstr(err.msg, "r.c:4:17: error: ';' expected"));
+    assert_non_null(strstr(err.msg, "    4 |     double x = 1\n"));
+    assert_non_null(strstr(err.msg, "      |                 ^"));
+    assert_int_equal(hr_session_nmodules(f->s), 1);
+    assert_true(run(f, "r.c:v", 0, NULL, &rc, &err) == 12.0);
+    write_file(path, "#include \"hotrun.h\"\n"
+               "double v(const struct hr_array *a) { return 2; }\n"
+               "double w(const struct hr_array *a) { return 3; }\n");
+    assert_int_equal(hr_session_reload(f->s, path, &m, &err), 0);
+    assert_int_equal(hr_session_nmodules(f->s), 1);
+    assert_int_equal(hr_session_module_info(f->s, m, &info), 0);
+    assert_int_equal(info.ntasks, 2);
+    assert_string_equal(hr_session_task_name(f->s, m, 1), "w");
+    assert_true(run(f, "w", 0, NULL, &rc, &err) == 3.0);
+    assert_int_equal(hr_session_unload(f->s, path, &err), 0);
+    assert_int_equal(hr_session_nmodules(f->s), 0);
+    assert_int_equal(hr_session_unload(f->s, path, &err), HR_ENOENT);
+}
+
+/* an undefined symbol is shown at the first line that uses it */
+static void test_api_undefined_symbol_names_its_line(void **state)
+{
+    struct fx *f = *state;
+    struct hr_err err = { { 0 } };
+
+    write_file(in(f, "u.c"), "#include \"hotrun.h\"\n"
+               "/* nosuch in a comment does not count */\n"
+               "double v(const struct hr_array *a)\n{\n"
+               "    return a->size + nosuch(2);\n}\n");
+    assert_int_equal(hr_session_reload(f->s, in(f, "u.c"), NULL, &err),
+                     HR_ECOMPILE);
+    assert_non_null(strstr(err.msg, "u.c:5:22: error: undefined symbol "
+                                    "'nosuch'"));
+    assert_non_null(strstr(err.msg, "      |                      ^"));
+}
+
+static void test_api_runs_take_arguments_and_survive_crashes(void **state)
+{
+    struct fx *f = *state;
+    struct hr_err err = { { 0 } };
+    char *args[] = { "2", "5" };
+    uint64_t before = 0, after = 0;
+    int rc;
+
+    write_file(in(f, "t.c"), "#include \"hotrun.h\"\n"
+               "double mul(const struct hr_array *a)\n"
+               "{ return hr_arg_f64(0, 1) * hr_arg_f64(1, 1) * a->size; }\n"
+               "double crash(const struct hr_array *a)\n"
+               "{ volatile int *p = 0; (void)a; return *p; }\n"
+               "double prog(const struct hr_array *a)\n"
+               "{ for (int i = 0; i <= 10; i++) hr_progress(i, 10);\n"
+               "  return hr_sum(a); }\n");
+    assert_int_equal(hr_session_reload(f->s, in(f, "t.c"), NULL, &err), 0);
+    assert_true(run(f, "mul", 2, args, &rc, &err) == 120.0);
+    assert_int_equal(hr_session_checksum(f->s, NULL, &before, &err), 0);
+    run(f, "crash", 0, NULL, &rc, &err);
+    assert_int_equal(rc, HR_ECRASH);
+    assert_non_null(strstr(err.msg, "segfault"));
+    assert_int_equal(hr_session_checksum(f->s, NULL, &after, &err), 0);
+    assert_true(before == after);
+    assert_true(run(f, "prog", 0, NULL, &rc, &err) == 66.0);
+    assert_true(f->progress_calls > 0);
+    run(f, "nope", 0, NULL, &rc, &err);
+    assert_int_equal(rc, HR_ENOENT);
+    assert_non_null(strstr(err.msg, "'nope'"));
+}
+
+static void test_api_task_specs_split_at_the_last_colon(void **state)
+{
+    const char *task = NULL;
+    size_t n = 0;
+
+    (void)state;
+    hr_task_spec("dir/a.c:sum", &n, &task);
+    assert_int_equal(n, 7);
+    assert_string_equal(task, "sum");
+    hr_task_spec("sum", &n, &task);
+    assert_int_equal(n, 0);
+    assert_string_equal(task, "sum");
+    hr_task_spec("odd:1x", &n, &task);
+    assert_int_equal(n, 0);
+    hr_task_spec(":sum", &n, &task);
+    assert_int_equal(n, 0);
+}
+
+static void test_api_settings(void **state)
+{
+    struct fx *f = *state;
+
+    assert_int_equal(hr_session_set_timeout(f->s, 2.5), 0);
+    assert_true(hr_session_timeout(f->s) == 2.5);
+    assert_int_equal(hr_session_set_timeout(f->s, -1), HR_EINVAL);
+    assert_true(hr_session_timeout(f->s) == 2.5);
+    hr_session_set_isolate(f->s, 1);
+    assert_true(hr_session_isolate(f->s));
+    assert_string_equal(hr_strerror(HR_ECRASH), "crash");
+}
+
+static void test_api_many_reloads(void **state)
+{
+    struct fx *f = *state;
+    struct hr_err err = { { 0 } };
+    int i;
+
+    write_file(in(f, "many.c"), "#include \"hotrun.h\"\n"
+               "double v(const struct hr_array *a) { return sqrt(4); }\n");
+    for (i = 0; i < 300; i++)
+        assert_int_equal(hr_session_reload(f->s, in(f, "many.c"), NULL,
+                                           &err), 0);
+    assert_int_equal(hr_session_nmodules(f->s), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+        T(test_api_arrays_are_described),
+        T(test_api_reload_keeps_last_good_module),
+        T(test_api_undefined_symbol_names_its_line),
+        T(test_api_runs_take_arguments_and_survive_crashes),
+        T(test_api_task_specs_split_at_the_last_colon),
+        T(test_api_settings),
+        T(test_api_many_reloads),
+#undef T
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
