@@ -18,6 +18,7 @@
 #include "cmd.h"
 #include "filewatch.h"
 #include "includes.h"
+#include "start.h"
 #include "watch.h"
 
 struct fx {
@@ -513,7 +514,7 @@ static void test_watch_cmd_unwatch_one_keeps_the_others(void **state)
     hr_cli_close(cli);
 }
 
-static void test_watch_add_spec_splits_at_last_colon(void **state)
+static void test_watch_spec_splits_at_last_colon(void **state)
 {
     struct fx *f = *state;
     struct hr_cli *cli = session(f);
@@ -522,15 +523,22 @@ static void test_watch_add_spec_splits_at_last_colon(void **state)
     write_file(in(f, "util.h"), "#define UTIL 0\n");
     write_file(in(f, "t.c"), task_text(1));
     snprintf(spec, sizeof spec, "%s:f", in(f, "t.c"));
-    assert_int_equal(hr_watch_add_spec(cli, spec), HR_CMD_OK);
+    assert_int_equal(hr_start_watch(cli, spec), HR_CMD_OK);
     /* a file whose name looks like FILE:FUNCTION is the file */
     write_file(in(f, "odd:g"), task_text(2));
-    assert_int_equal(hr_watch_add_spec(cli, in(f, "odd:g")), HR_CMD_OK);
+    assert_int_equal(hr_start_watch(cli, in(f, "odd:g")), HR_CMD_OK);
     /* after the colon something that is not a name: all one path */
     snprintf(spec, sizeof spec, "%s:1x", in(f, "t.c"));
-    assert_int_equal(hr_watch_add_spec(cli, spec), HR_CMD_ERR);
+    assert_int_equal(hr_start_watch(cli, spec), HR_CMD_ERR);
     snprintf(spec, sizeof spec, "%s:f", in(f, "gone.c"));
-    assert_int_equal(hr_watch_add_spec(cli, spec), HR_CMD_ERR);
+    assert_int_equal(hr_start_watch(cli, spec), HR_CMD_ERR);
+    /* arguments after the task: --watch 'FILE:TASK 7 10' */
+    snprintf(spec, sizeof spec, "'%s:f' 7 10", in(f, "t.c"));
+    assert_int_equal(hr_start_watch(cli, spec), HR_CMD_OK);
+    assert_int_equal(cli->failures, 0);
+    /* arguments need a task to go to */
+    snprintf(spec, sizeof spec, "'%s' 7", in(f, "t.c"));
+    assert_int_equal(hr_start_watch(cli, spec), HR_CMD_ERR);
     hr_cli_close(cli);
 }
 
@@ -570,7 +578,7 @@ int main(void)
         T(test_watch_cmd_reloads_once_per_save),
         T(test_watch_cmd_missing_file_is_an_error),
         T(test_watch_cmd_unwatch_one_keeps_the_others),
-        T(test_watch_add_spec_splits_at_last_colon),
+        T(test_watch_spec_splits_at_last_colon),
         T(test_watch_polling_env_forces_fallback),
 #undef T
     };

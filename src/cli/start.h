@@ -13,6 +13,11 @@
 int hr_start(struct hr_cli *cli, const struct hr_opts *opts, int *quit,
              char **banner);
 
+/* --watch SPEC: "FILE[:TASK] [ARGS...]" (FILE:TASK unless the whole
+ * first word names a file) becomes the command `watch FILE [TASK
+ * [ARGS...]]`.  Returns HR_CMD_OK or HR_CMD_ERR (reported). */
+int hr_start_watch(struct hr_cli *cli, const char *spec);
+
 /* --demo-path: makes the demo array (once) and prints its path on stdout.
  * Returns 0, or 2 (the error was reported). */
 int hr_start_demo_path(struct hr_cli *cli);

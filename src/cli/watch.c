@@ -463,53 +463,6 @@ int hr_cmd_unwatch(struct hr_cli *cli, int argc, char **argv,
     return HR_CMD_OK;
 }
 
-int hr_watch_add_spec(struct hr_cli *cli, const char *spec)
-{
-    struct hr_where where = { "--watch", 0 };
-    char **words = NULL;
-    char **argv = NULL;
-    const char *task = NULL;
-    size_t flen = 0;
-    char *file = NULL;
-    int n = hr_exec_split(cli, spec, strlen(spec), &where, 0, &words);
-    int argc = 0;
-    int rc = HR_CMD_ERR;
-
-    if (n <= 0) {
-        hr_words_free(n, words);
-        return n == 0 ? HR_CMD_OK : HR_CMD_ERR;
-    }
-    /* FILE:TASK, unless the whole first word is a file */
-    hr_task_spec(words[0], &flen, &task);
-    if (flen == 0 || access(words[0], F_OK) == 0) {
-        file = strdup(words[0]);
-        task = NULL;
-    } else {
-        file = strndup(words[0], flen);
-    }
-    argv = calloc((size_t)n + 3, sizeof *argv);
-    if (file != NULL && argv != NULL) {
-        argv[argc++] = "watch";
-        argv[argc++] = file;
-        if (task != NULL || n > 1)
-            argv[argc++] = (char *)(task != NULL ? task : "");
-        memcpy(argv + argc, words + 1, (size_t)(n - 1) * sizeof *argv);
-        argc += n - 1;
-        if (task == NULL && n > 1)
-            argc = 0;   /* arguments need a task to go to */
-    }
-    if (argc > 0)
-        rc = hr_exec_argv(cli, argc, argv, NULL, 0);
-    else
-        hr_out_error(cli->color, "hotrun: --watch '%s': %s", spec,
-                     file == NULL || argv == NULL ? "out of memory" :
-                     "arguments need a task: FILE:TASK ARGS...");
-    free(argv);
-    free(file);
-    hr_words_free(n, words);
-    return rc;
-}
-
 /* ---- the front ends' side ---- */
 
 int hr_watch_fd(const struct hr_cli *cli)

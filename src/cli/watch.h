@@ -12,11 +12,6 @@
 
 #include "cli.h"
 
-/* --watch SPEC: "FILE[:TASK] [ARGS...]" (FILE:TASK unless the whole
- * first word names a file) becomes the command `watch FILE [TASK
- * [ARGS...]]`.  Returns HR_CMD_OK or HR_CMD_ERR (reported). */
-int hr_watch_add_spec(struct hr_cli *cli, const char *spec);
-
 /* Descriptor to poll for input, or -1 when nothing is watched. */
 int hr_watch_fd(const struct hr_cli *cli);
 

@@ -1,0 +1,191 @@
+/* session_array.c - the session's resident arrays */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "session.h"
+
+/* ---- arrays ---- */
+
+int hr_load_args_dtype(struct hr_load_args *args, const char *s)
+{
+    return hr_dtype_parse(s, &args->dtype, &args->big_endian);
+}
+
+int hr_load_args_shape(struct hr_load_args *args, const char *s)
+{
+    struct hr_raw_spec raw = { 0 };
+
+    if (hr_shape_parse(s, &raw) != 0)
+        return HR_EINVAL;
+    args->ndim = raw.ndim;
+    memcpy(args->shape, raw.shape, sizeof args->shape);
+    return 0;
+}
+
+int hr_session_find_array(const struct hr_session *s, const char *name)
+{
+    int i;
+
+    if (name == NULL)
+        return s->current;
+    for (i = 0; i < s->narrays; i++) {
+        if (strcmp(s->arrays[i].r->name, name) == 0)
+            return i;
+    }
+    return -1;
+}
+
+int hr_session_narrays(const struct hr_session *s)
+{
+    return s->narrays;
+}
+
+int hr_session_array_info(const struct hr_session *s, int i,
+                          struct hr_array_info *out)
+{
+    const struct hr_resident *r = NULL;
+
+    if (i < 0 || i >= s->narrays)
+        return HR_ENOENT;
+    r = s->arrays[i].r;
+    out->name = r->name;
+    out->path = r->path;
+    out->how = r->how;
+    out->view = &r->view;
+    out->is_default = i == s->current;
+    out->load_ms = s->arrays[i].load_ms;
+    return 0;
+}
+
+static int valid_name(const char *p, size_t n)
+{
+    size_t i;
+
+    if (n == 0)
+        return 0;
+    for (i = 0; i < n; i++) {
+        char c = p[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+            return 0;
+    }
+    return 1;
+}
+
+static void load_progress(void *ud, int64_t done, int64_t total)
+{
+    struct hr_session *s = ud;
+
+    if (s->hooks.progress != NULL)
+        s->hooks.progress(s->hooks.ud, s->progress_label, done, total);
+}
+
+/* Puts r in the session under its name; takes r.  Returns its index or
+ * HR_ENOMEM. */
+static int keep_array(struct hr_session *s, struct hr_resident *r,
+                      double ms)
+{
+    struct slot *grown = NULL;
+    int i = hr_session_find_array(s, r->name);
+
+    if (i >= 0) {
+        hr_array_free(s->arrays[i].r);
+        s->arrays[i].r = r;
+        s->arrays[i].load_ms = ms;
+        return i;
+    }
+    grown = realloc(s->arrays, (size_t)(s->narrays + 1) * sizeof *grown);
+    if (grown == NULL) {
+        hr_array_free(r);
+        return HR_ENOMEM;
+    }
+    s->arrays = grown;
+    i = s->narrays++;
+    s->arrays[i].r = r;
+    s->arrays[i].load_ms = ms;
+    if (s->current < 0)
+        s->current = i;
+    return i;
+}
+
+int hr_session_load(struct hr_session *s, const char *spec,
+                    const struct hr_load_args *args, int *index,
+                    struct hr_err *err)
+{
+    struct hr_load_opts lo = { 0 };
+    struct hr_raw_spec raw = { 0 };
+    struct hr_resident *r = NULL;
+    const char *eq = strchr(spec, '=');
+    const char *path = spec;
+    char *name = NULL;
+    double t0 = hr_session_now_ms();
+    int rc;
+
+    if (eq != NULL && valid_name(spec, (size_t)(eq - spec))) {
+        name = strndup(spec, (size_t)(eq - spec));
+        if (name == NULL)
+            return HR_ENOMEM;
+        path = eq + 1;
+    }
+    if (args != NULL && args->raw) {
+        raw.dtype = args->dtype;
+        raw.big_endian = args->big_endian;
+        raw.ndim = args->ndim;
+        memcpy(raw.shape, args->shape, sizeof raw.shape);
+        raw.fortran = args->fortran;
+        lo.raw = &raw;
+    }
+    lo.mode = s->load;
+    lo.progress = load_progress;
+    lo.progress_ud = s;
+    s->progress_label = path;
+    rc = hr_array_load(path, name, &lo, &r, err);
+    load_progress(s, 0, 0);
+    s->progress_label = NULL;
+    free(name);
+    if (rc != 0)
+        return rc;
+    rc = keep_array(s, r, hr_session_now_ms() - t0);
+    if (rc < 0)
+        return rc;
+    if (index != NULL)
+        *index = rc;
+    return 0;
+}
+
+int hr_session_use(struct hr_session *s, const char *name,
+                   struct hr_err *err)
+{
+    int i = hr_session_find_array(s, name);
+
+    if (i < 0) {
+        hr_err_set(err, "use: no array named '%s' (see 'arrays')", name);
+        return HR_ENOENT;
+    }
+    s->current = i;
+    return 0;
+}
+
+int hr_session_checksum(struct hr_session *s, const char *name,
+                        uint64_t *sum, struct hr_err *err)
+{
+    int i = hr_session_find_array(s, name);
+    const struct hr_resident *r = NULL;
+
+    if (i < 0) {
+        if (name != NULL)
+            hr_err_set(err, "checksum: no array named '%s' (see 'arrays')",
+                       name);
+        else
+            hr_err_set(err, "checksum: no array is loaded");
+        return HR_ENOENT;
+    }
+    r = s->arrays[i].r;
+    *sum = hr_hash(r->view.data, r->view.data != NULL ?
+                   (size_t)r->view.nbytes : 0);
+    return 0;
+}
+
