@@ -10,12 +10,17 @@ big-endian file, an integer array and a raw binary file (which needs
     build/hotrun prices=OUT/prices.npy grid=OUT/grid_fortran.npy
     build/hotrun --dtype '<i4' --shape 1000x100 OUT/counts.bin
 """
+import argparse
 import os
-import sys
 
 import numpy as np
 
-out = sys.argv[1] if len(sys.argv) > 1 else "."
+parser = argparse.ArgumentParser(
+    description="Write example arrays for hotrun with NumPy: C and Fortran "
+                "order, big-endian, integers, and a raw binary file.")
+parser.add_argument("out", nargs="?", default=".",
+                    help="folder to write them to (default: .)")
+out = parser.parse_args().out
 os.makedirs(out, exist_ok=True)
 rng = np.random.default_rng(1)
 

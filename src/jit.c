@@ -202,6 +202,21 @@ static int by_address(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Writes '#line 1 "path"' and a newline into buf (room for twice path's
+ * length and 16 more): a '"' or '\\' in the path is escaped as in a C
+ * string, so that any file name compiles under its own name. */
+static void line_directive(char *buf, const char *path)
+{
+    char *e = buf + strlen(strcpy(buf, "#line 1 \""));
+
+    for (; *path != '\0'; path++) {
+        if (*path == '"' || *path == '\\')
+            *e++ = '\\';
+        *e++ = *path;
+    }
+    strcpy(e, "\"\n");
+}
+
 /* Compiles m's source text into a new state s (output type and options
  * as given) under the file's own name.  Returns 0, HR_ENOMEM or
  * HR_ECOMPILE; *out is set either way and is owned (tcc_delete()). */
@@ -229,7 +244,7 @@ static int compile_source(struct hr_module *m, const char *tcc_dir,
     text = malloc(tlen);
     if (text == NULL)
         return HR_ENOMEM;
-    snprintf(text, tlen, "#line 1 \"%s\"\n", m->path);
+    line_directive(text, m->path);
     memcpy(text + strlen(text), m->source, m->source_len + 1);
     if (tcc_compile_string(s, text) == 0)
         rc = 0;
