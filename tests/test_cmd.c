@@ -190,6 +190,30 @@ static void test_cmd_run_without_modules_says_what_to_do(void **state)
     hr_cli_close(cli);
 }
 
+/* a line that does not split makes a record without words: its JSON has
+ * empty args (found by fuzz_list: argv + 1 on a NULL argv) */
+static void test_cmd_record_of_an_unsplit_line_is_json(void **state)
+{
+    struct hr_where where = { "list.txt", 3 };
+    struct hr_record rec;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    (void)state;
+    assert_non_null(f);
+    hr_record_init(&rec, &where, 0, NULL);
+    hr_record_input_error(&rec, "unclosed ' quote");
+    hr_record_json(&rec, f);
+    fclose(f);
+    assert_non_null(strstr(text, "\"line\": 3"));
+    assert_non_null(strstr(text, "\"args\": []"));
+    assert_non_null(strstr(text, "\"ok\": false"));
+    assert_non_null(strstr(text, "\"error\": \"unclosed ' quote\""));
+    free(text);
+    hr_record_fini(&rec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_cmd_exec_unknown_command_suggests),
         cmocka_unit_test(test_cmd_help_lists_every_command),
         cmocka_unit_test(test_cmd_run_without_modules_says_what_to_do),
+        cmocka_unit_test(test_cmd_record_of_an_unsplit_line_is_json),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

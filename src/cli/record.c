@@ -218,8 +218,12 @@ void hr_record_json(const struct hr_record *r, FILE *f)
 {
     const struct hr_where *w = r->where;
     int argc = r->kind == HR_REC_RUN ? r->targc : r->argc - 1;
-    char **argv = r->kind == HR_REC_RUN ? r->targv : r->argv + 1;
+    char **argv = r->kind == HR_REC_RUN ? r->targv : NULL;
     int i;
+
+    /* a line that did not split has no words at all */
+    if (r->kind != HR_REC_RUN && r->argv != NULL)
+        argv = r->argv + 1;
 
     fputs("{\"source\": ", f);
     json_str(f, w != NULL ? w->source : NULL);
