@@ -1,7 +1,6 @@
 /* diag.c - compile errors with a column, the source line and a caret */
 #include "diag.h"
 
-#include <ctype.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,23 +8,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ctok.h"
 #include "fileio.h"
 
 #define MAX_SOURCE (16 * 1024 * 1024)
 
-/* A token of the source: its bytes are text[off, off + len). */
-struct tok {
-    size_t off;
-    size_t len;
-    int line;
-    int col;                    /* 1-based */
-};
-
 struct source {
     char *text;                 /* owned, NUL-terminated */
     size_t len;
-    struct tok *toks;           /* owned */
-    int ntoks;
+    struct hr_toks toks;        /* owned */
 };
 
 /* A growing output string. */
@@ -92,129 +83,18 @@ static int read_file(const char *path, struct source *src)
     return 0;
 }
 
-static int add_tok(struct source *src, int *cap, size_t off, size_t len,
-                   int line, int col)
-{
-    if (src->ntoks == *cap) {
-        int ncap = *cap ? *cap * 2 : 256;
-        struct tok *g = realloc(src->toks, (size_t)ncap * sizeof *g);
-
-        if (g == NULL)
-            return -1;
-        src->toks = g;
-        *cap = ncap;
-    }
-    src->toks[src->ntoks].off = off;
-    src->toks[src->ntoks].len = len;
-    src->toks[src->ntoks].line = line;
-    src->toks[src->ntoks].col = col;
-    src->ntoks++;
-    return 0;
-}
-
-static int is_idch(int c)
-{
-    return isalnum(c) || c == '_' || c == '$';
-}
-
-/* Splits src->text into tokens: identifiers and numbers, string and
- * character literals, single punctuation characters; comments and
- * preprocessor lines are skipped. */
-static int tokenise(struct source *src)
-{
-    const char *t = src->text;
-    size_t i = 0, n = src->len;
-    size_t bol = 0;             /* start of the current line */
-    int line = 1;
-    int cap = 0;
-    int line_start = 1;         /* only blanks so far on this line */
-
-    while (i < n) {
-        size_t start = i;
-        int col = (int)(i - bol) + 1;
-        char c = t[i];
-
-        if (c == '\n') {
-            i++;
-            line++;
-            bol = i;
-            line_start = 1;
-            continue;
-        }
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
-            i++;
-            continue;
-        }
-        if (c == '#' && line_start) {
-            /* a directive, continued lines included */
-            while (i < n && t[i] != '\n') {
-                if (t[i] == '\\' && i + 1 < n && t[i + 1] == '\n') {
-                    i++;
-                    line++;
-                    bol = i + 1;
-                }
-                i++;
-            }
-            continue;
-        }
-        line_start = 0;
-        if (c == '/' && i + 1 < n && t[i + 1] == '/') {
-            while (i < n && t[i] != '\n')
-                i++;
-            continue;
-        }
-        if (c == '/' && i + 1 < n && t[i + 1] == '*') {
-            i += 2;
-            while (i < n && !(t[i] == '*' && i + 1 < n && t[i + 1] == '/')) {
-                if (t[i] == '\n') {
-                    line++;
-                    bol = i + 1;
-                }
-                i++;
-            }
-            i = i < n ? i + 2 : n;
-            continue;
-        }
-        if (c == '"' || c == '\'') {
-            int sl = line;
-
-            i++;
-            while (i < n && t[i] != c && t[i] != '\n') {
-                if (t[i] == '\\' && i + 1 < n)
-                    i++;
-                i++;
-            }
-            if (i < n && t[i] == c)
-                i++;
-            if (add_tok(src, &cap, start, i - start, sl, col) != 0)
-                return -1;
-            continue;
-        }
-        if (is_idch((unsigned char)c)) {
-            while (i < n && (is_idch((unsigned char)t[i]) ||
-                             (t[i] == '.' && isdigit((unsigned char)c))))
-                i++;
-        } else {
-            i++;
-        }
-        if (add_tok(src, &cap, start, i - start, line, col) != 0)
-            return -1;
-    }
-    return 0;
-}
-
 static void source_free(struct source *src)
 {
     free(src->text);
-    free(src->toks);
+    hr_ctok_free(&src->toks);
 }
 
 /* ---- finding the place ---- */
 
-static int tok_is(const struct source *src, const struct tok *k,
+static int tok_is(const struct source *src, const struct hr_tok *k,
                   const char *word, size_t wlen)
 {
-    return k->len == wlen && memcmp(src->text + k->off, word, wlen) == 0;
+    return hr_ctok_is(src->text, k, word, wlen);
 }
 
 /* The first token equal to word on line, else the last one before it;
@@ -225,10 +105,10 @@ static int find_near(const struct source *src, const char *word,
     int best = -1;
     int i;
 
-    for (i = 0; i < src->ntoks && src->toks[i].line <= line; i++) {
-        if (!tok_is(src, &src->toks[i], word, wlen))
+    for (i = 0; i < src->toks.n && src->toks.v[i].line <= line; i++) {
+        if (!tok_is(src, &src->toks.v[i], word, wlen))
             continue;
-        if (src->toks[i].line == line)
+        if (src->toks.v[i].line == line)
             return i;
         best = i;
     }
@@ -239,10 +119,10 @@ static int first_on_line(const struct source *src, int line)
 {
     int i;
 
-    for (i = 0; i < src->ntoks; i++) {
-        if (src->toks[i].line == line)
+    for (i = 0; i < src->toks.n; i++) {
+        if (src->toks.v[i].line == line)
             return i;
-        if (src->toks[i].line > line)
+        if (src->toks.v[i].line > line)
             break;
     }
     return -1;
@@ -252,8 +132,8 @@ static int first_use(const struct source *src, const char *word, size_t wlen)
 {
     int i;
 
-    for (i = 0; i < src->ntoks; i++) {
-        if (tok_is(src, &src->toks[i], word, wlen))
+    for (i = 0; i < src->toks.n; i++) {
+        if (tok_is(src, &src->toks.v[i], word, wlen))
             return i;
     }
     return -1;
@@ -291,7 +171,7 @@ static void place(const struct source *src, const char *msg, int *line,
         k = find_near(src, w, wlen, *line);
     if (k > 0 && strncmp(msg, "';' expected", 12) == 0) {
         /* just after the token before the one found */
-        const struct tok *p = &src->toks[k - 1];
+        const struct hr_tok *p = &src->toks.v[k - 1];
         const char *nl = memchr(src->text + p->off, '\n', p->len);
 
         *line = p->line;
@@ -303,8 +183,8 @@ static void place(const struct source *src, const char *msg, int *line,
     if (k < 0)
         k = first_on_line(src, *line);
     if (k >= 0) {
-        *line = src->toks[k].line;
-        *col = src->toks[k].col;
+        *line = src->toks.v[k].line;
+        *col = src->toks.v[k].col;
     } else {
         *col = 1;
     }
@@ -375,7 +255,8 @@ static void annotate(struct out *o, const char *msg, size_t len)
             }
         }
     }
-    if (read_file(m, &src) != 0 || tokenise(&src) != 0)
+    if (read_file(m, &src) != 0 ||
+        hr_ctok_split(src.text, src.len, &src.toks) != 0)
         goto plain;
     if (line == 0) {
         int k = -1;
@@ -385,8 +266,8 @@ static void annotate(struct out *o, const char *msg, size_t len)
             k = first_use(&src, w, wlen);
         if (k < 0)
             goto plain;
-        line = src.toks[k].line;
-        col = src.toks[k].col;
+        line = src.toks.v[k].line;
+        col = src.toks.v[k].col;
     } else {
         const char *kind = strstr(what, ": ");
 
