@@ -171,28 +171,6 @@ static int raw_layout(const char *path, const struct hr_raw_spec *raw,
 
 /* ---- the resident array ---- */
 
-/* NumPy's rule: axes of length 1 do not count; an empty array is both. */
-static int contiguous(const struct hr_array *v, int fortran)
-{
-    int64_t sd = v->itemsize;
-    int j;
-    int k;
-
-    for (j = 0; j < v->ndim; j++) {
-        if (v->shape[j] == 0)
-            return 1;
-    }
-    for (j = 0; j < v->ndim; j++) {
-        k = fortran ? j : v->ndim - 1 - j;
-        if (v->shape[k] == 1)
-            continue;
-        if (v->strides[k] != sd)
-            return 0;
-        sd *= v->shape[k];
-    }
-    return 1;
-}
-
 static char *default_name(const char *path)
 {
     const char *base = strrchr(path, '/');
@@ -237,8 +215,8 @@ static int resident_new(const char *path, const char *name,
         if (v->shape[k] != 0)
             sd *= v->shape[k];
     }
-    v->flags = (contiguous(v, 0) ? HR_C_CONTIGUOUS : 0) |
-               (contiguous(v, 1) ? HR_F_CONTIGUOUS : 0);
+    v->flags = (hr_array_is_contiguous(v, 0) ? HR_C_CONTIGUOUS : 0) |
+               (hr_array_is_contiguous(v, 1) ? HR_F_CONTIGUOUS : 0);
     *out = r;
     return 0;
 nomem:

@@ -1,0 +1,299 @@
+#!/usr/bin/python3
+"""numpy_ref.py - NumPy's answers for the C unit tests, made at test time.
+
+    numpy_ref.py fltfmt OUT.txt     float formatting cases (test_fltfmt)
+    numpy_ref.py show DIR           arrays and their print(arr) (test_show)
+    numpy_ref.py stats DIR          arrays and their statistics (test_stats)
+    numpy_ref.py save-src DIR       arrays for save to write (test_save)
+    numpy_ref.py save-check DIR     checks what save wrote (test_save)
+
+Every case is generated from a fixed seed, so a failure is repeatable.
+"""
+import os
+import struct
+import sys
+
+import numpy as np
+
+TRIMS = "k.0-"
+TYPES = {"f2": (np.float16, np.uint16), "f4": (np.float32, np.uint32),
+         "f8": (np.float64, np.uint64)}
+
+
+# ---- fltfmt ----
+
+def special_values(t):
+    info = np.finfo(t)
+    vals = [0.0, -0.0, 1.0, -1.0, 0.1, 1 / 3, 2 / 3, 0.5, 1e-4, 9.9999e-5,
+            123.456, 65504.0, 2049.0, 34016.0, 4100.0, 1e8, 1e16, 1e-7,
+            3.0e-5, 1234567.0, 0.3, 2.5, 3.5, 1e300, 5e-324, 1e-320, 1e22,
+            1e23, 9007199254740993.0, 2.0 ** 60, 2.0 ** -20, 100.0, 1e15,
+            float(info.max), float(info.tiny), float(info.smallest_subnormal),
+            float(info.eps), 9.5, 0.05, 0.15, 0.25, 1e-5, 123456789.0]
+    out = []
+    with np.errstate(over="ignore", under="ignore"):
+        for v in vals:
+            x = t(v)
+            if np.isfinite(x):
+                out.append(x)
+        for k in range(-30, 31):
+            x = t(2.0) ** k if t is not np.float16 or abs(k) < 16 else t(0)
+            if np.isfinite(x):
+                out.append(t(x))
+    return out
+
+
+def random_values(t, u, n, rng):
+    bits = rng.integers(0, np.iinfo(u).max, size=n, dtype=np.uint64,
+                        endpoint=True).astype(u)
+    vals = bits.view(t)
+    return [v for v in vals if np.isfinite(v)]
+
+
+def option_sets():
+    sets = []
+    for sci in (0, 1):
+        for trim in TRIMS:
+            for sign in (0, 1):
+                sets.append(dict(sci=sci, unique=1, frac=1, prec=-1, mind=-1,
+                                 trim=trim, sign=sign, pl=-1, pr=-1, ed=-1))
+    sets += [
+        dict(sci=0, unique=1, frac=1, prec=8, mind=-1, trim=".", sign=0,
+             pl=4, pr=9, ed=-1),
+        dict(sci=0, unique=1, frac=1, prec=3, mind=2, trim="k", sign=0,
+             pl=-1, pr=-1, ed=-1),
+        dict(sci=0, unique=0, frac=1, prec=5, mind=-1, trim="k", sign=1,
+             pl=-1, pr=-1, ed=-1),
+        dict(sci=0, unique=1, frac=0, prec=4, mind=-1, trim="-", sign=0,
+             pl=-1, pr=6, ed=-1),
+        dict(sci=0, unique=1, frac=0, prec=6, mind=3, trim="k", sign=0,
+             pl=-1, pr=-1, ed=-1),
+        dict(sci=1, unique=1, frac=1, prec=8, mind=-1, trim=".", sign=0,
+             pl=-1, pr=-1, ed=-1),
+        dict(sci=1, unique=1, frac=1, prec=8, mind=5, trim="k", sign=0,
+             pl=3, pr=-1, ed=3),
+        dict(sci=1, unique=1, frac=1, prec=12, mind=12, trim="k", sign=1,
+             pl=2, pr=-1, ed=1),
+        dict(sci=1, unique=0, frac=1, prec=10, mind=-1, trim="k", sign=0,
+             pl=-1, pr=-1, ed=-1),
+        dict(sci=1, unique=0, frac=1, prec=2, mind=-1, trim="0", sign=0,
+             pl=-1, pr=-1, ed=4),
+    ]
+    return sets
+
+
+def np_format(x, o):
+    kw = dict(unique=bool(o["unique"]), trim=o["trim"], sign=bool(o["sign"]))
+    for key, name in (("prec", "precision"), ("mind", "min_digits"),
+                      ("pl", "pad_left"), ("ed", "exp_digits"),
+                      ("pr", "pad_right")):
+        if o[key] >= 0:
+            kw[name] = o[key]
+    if o["sci"]:
+        kw.pop("pad_right", None)
+        return np.format_float_scientific(x, **kw)
+    kw.pop("exp_digits", None)
+    return np.format_float_positional(x, fractional=bool(o["frac"]), **kw)
+
+
+def fltfmt(path):
+    rng = np.random.default_rng(20240611)
+    lines = []
+    for name, (t, u) in TYPES.items():
+        vals = special_values(t) + random_values(t, u, 300, rng)
+        # values near powers of ten, where the exponent choice can slip
+        for k in range(-12, 13):
+            for d in (0.999999, 1.0, 1.000001, 9.99999, 9.5, 0.95):
+                with np.errstate(over="ignore"):
+                    x = t(d * 10.0 ** k)
+                if np.isfinite(x) and x != 0:
+                    vals.append(x)
+        vals += [t(-v) for v in vals[:40]]
+        vals += [t(np.inf), t(-np.inf), t(np.nan)]
+        for o in option_sets():
+            for x in vals:
+                if o["sci"] == 0 and np.isfinite(x) and abs(x) > 1e40:
+                    continue        # 300-digit integers: tested once below
+                bits = int(np.array([x], dtype=t).view(u)[0])
+                text = np_format(x, o)
+                lines.append("%s %x %d %d %d %d %d %s %d %d %d %d\t%s" % (
+                    name, bits, o["sci"], o["unique"], o["frac"], o["prec"],
+                    o["mind"], o["trim"], o["sign"], o["pl"], o["pr"],
+                    o["ed"], text))
+    big = np.float64(1.7976931348623157e308)
+    o = option_sets()[0]
+    bits = int(np.array([big]).view(np.uint64)[0])
+    lines.append("f8 %x 0 1 1 -1 -1 k 0 -1 -1 -1\t%s" % (bits,
+                                                         np_format(big, o)))
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+# ---- arrays for show, stats and save ----
+
+DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
+          "uint32", "uint64", "float16", "float32", "float64", "complex64",
+          "complex128"]
+
+
+def float_sets(rng, n):
+    """Named value sets that take NumPy's float printing down its paths."""
+    sign = np.where(rng.random(n) < 0.5, -1.0, 1.0)
+    with np.errstate(over="ignore"):
+        sets = {
+            "normal": rng.normal(0, 10, n),
+            "wide": sign * 10.0 ** rng.uniform(-12, 12, n),
+            "small": rng.uniform(-1e-5, 1e-5, n),
+            "whole": np.round(rng.normal(0, 1000, n)),
+            "big": np.round(rng.uniform(1e8, 1e10, n)),
+            "third": rng.integers(-50, 50, n) / 3.0,
+            "ratio": np.where(rng.random(n) < 0.5, 1.0, 1001.0),
+            "unit": rng.random(n),
+            "milli": rng.uniform(2e-4, 0.1, n),
+        }
+    special = rng.normal(0, 1, n)
+    for k, v in enumerate([np.nan, np.inf, -np.inf, -0.0, 0.0]):
+        special[(k * 7) % n] = v
+    sets["special"] = special
+    sets["nan"] = np.full(n, np.nan)
+    infs = np.where(rng.random(n) < 0.5, np.inf, 1.5)
+    sets["inf"] = infs
+    return sets
+
+
+def make_values(dtype, shape, kind, rng):
+    n = int(np.prod(shape))
+    dt = np.dtype(dtype)
+    if dt.kind == "b":
+        return (rng.random(n) < 0.5).reshape(shape)
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        if kind == "small":
+            lo, hi = max(info.min, -10), min(info.max, 10)
+        else:
+            lo, hi = info.min, info.max
+        v = rng.integers(lo, hi, size=n, dtype=dt, endpoint=True)
+        if n >= 2 and kind != "small":
+            v[0], v[-1] = info.min, info.max
+        return v.reshape(shape)
+    sets = float_sets(rng, max(n, 1))
+    with np.errstate(over="ignore", invalid="ignore"):
+        re = sets[kind][:n]
+        if dt.kind == "c":
+            other = list(sets)[(list(sets).index(kind) + 3) % len(sets)]
+            im = sets[other][:n]
+            return (re + 1j * im).astype(dt).reshape(shape)
+        return re.astype(dt).reshape(shape)
+
+
+# (shape, value kind, fortran, view) per dtype; a view is one slice
+# (start, stop, step) per axis, applied to the array after loading
+SHAPE_CASES = [
+    ((), "normal", 0, None), ((0,), "normal", 0, None),
+    ((3, 0), "normal", 0, None), ((5,), "normal", 0, None),
+    ((3, 4), "normal", 0, None), ((3, 4), "normal", 1, None),
+    ((2, 3, 4), "normal", 0, None), ((1, 1, 1, 1), "normal", 0, None),
+    ((2, 1, 3, 1, 2), "normal", 1, None), ((40,), "normal", 0, None),
+    ((2000,), "normal", 0, None), ((1000,), "normal", 0, None),
+    ((1001,), "normal", 0, None), ((40, 40), "normal", 1, None),
+    ((11, 12, 13), "normal", 0, None), ((6, 8), "normal", 0,
+                                         ((0, 6, 2), (7, None, -1))),
+    ((50, 30), "normal", 1, ((1, 50, 3), (None, None, -2))),
+    ((4, 5, 6), "normal", 0, ((None, None, -1), (1, 4, 1), (0, 6, 5))),
+    ((3000,), "normal", 0, ((5, 2500, 2),)),
+]
+VALUE_KINDS = ["wide", "small", "whole", "big", "third", "ratio", "special",
+               "nan", "inf", "unit", "milli"]
+
+# values at the edges of NumPy's choices: scientific notation (1e-4, 1e8,
+# a ratio of 1000), the precision cut, signed zeros, non-finite values
+EXPLICIT = [
+    [1e-4, 0.1], [1.0, 1000.0], [1.0, 1000.5], [99999999.0, 1e6],
+    [1e8, 2e8], [0.0, -0.0], [-0.0], [0.5, -0.0], [0.1, 0.2, 0.30000000000000004],
+    [123456.789012345, 1.0], [1e-5, 1.00000001e-5], [np.nan],
+    [np.inf, -np.inf], [np.nan, 1e10], [65504.0, 2049.0, 34016.0],
+    [0.00012, 0.1], [1.5, np.nan, -np.inf], [1e-300, 1e300], [5e-324, 1.0],
+    # in float32 max / min rounds to 1000.0: positional there
+    [511.5604553222656, 0.5115604400634766],
+]
+EXPLICIT_COMPLEX = [
+    [1 + 1e-5j, 2 - 3j], [complex(np.nan, np.inf), 1 + 0j], [-0.0 - 0.0j],
+    [1e10 + 1j, 0.5j], [complex(1, np.nan), complex(-np.inf, 2.5)],
+]
+
+
+def apply_view(a, view):
+    if view is None:
+        return a, ""
+    spec = []
+    idx = []
+    for k, (start, stop, step) in enumerate(view):
+        s = slice(start, stop, step)
+        b, _, st = s.indices(a.shape[k])
+        n = len(range(*s.indices(a.shape[k])))
+        spec.append("%d:%d:%d" % (b, n, st))
+        idx.append(s)
+    return a[tuple(idx)], " ".join(spec)
+
+
+def array_cases(rng):
+    """Yields (name, array saved, view of it, view spec)."""
+    n = 0
+    for dtype in DTYPES:
+        for shape, kind, fortran, view in SHAPE_CASES:
+            a = make_values(dtype, shape, kind, rng)
+            a = np.asfortranarray(a) if fortran else np.ascontiguousarray(a)
+            v, spec = apply_view(a, view)
+            yield "c%03d" % n, a, v, spec
+            n += 1
+        if np.dtype(dtype).kind in "iu":
+            kinds = ["small"]
+        elif np.dtype(dtype).kind == "b":
+            kinds = []
+        else:
+            kinds = VALUE_KINDS
+        for kind in kinds:
+            for shape in ((7,), (3, 5), (2000,)):
+                a = make_values(dtype, shape, kind, rng)
+                yield "c%03d" % n, a, a, ""
+                n += 1
+        if np.dtype(dtype).kind in "fc":
+            vals = EXPLICIT + (EXPLICIT_COMPLEX
+                               if np.dtype(dtype).kind == "c" else [])
+            for v in vals:
+                with np.errstate(over="ignore", under="ignore"):
+                    a = np.array(v).astype(dtype)
+                yield "c%03d" % n, a, a, ""
+                n += 1
+                yield "c%03d" % n, a[0], a[0], ""
+                n += 1
+
+
+def show(out):
+    rng = np.random.default_rng(7)
+    lines = []
+    for name, a, v, spec in array_cases(rng):
+        np.save(os.path.join(out, name + ".npy"), a)
+        for edge in (3, 1, 5) if v.size > 1000 else (3,):
+            with np.printoptions(edgeitems=edge):
+                text = str(v)
+            with open(os.path.join(out, "%s.%d.txt" % (name, edge)),
+                      "w") as f:
+                f.write(text + "\n")
+            lines.append("%s %d %s" % (name, edge, spec))
+    with open(os.path.join(out, "cases.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def main():
+    cmd, out = sys.argv[1], sys.argv[2]
+    if cmd == "fltfmt":
+        fltfmt(out)
+    elif cmd == "show":
+        show(out)
+    else:
+        sys.exit("numpy_ref.py: unknown command %s" % cmd)
+
+
+if __name__ == "__main__":
+    main()
