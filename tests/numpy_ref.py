@@ -285,12 +285,110 @@ def show(out):
         f.write("\n".join(lines) + "\n")
 
 
+def stats_cases(rng):
+    """array_cases plus arrays aimed at the statistics' corner cases."""
+    yield from array_cases(rng)
+    extra = [
+        np.array([2 ** 62 + 1, 2 ** 62, 2 ** 62 + 1, 2 ** 62], np.int64),
+        np.array([2 ** 64 - 2, 2 ** 64 - 1, 2 ** 64 - 1, 3], np.uint64),
+        np.array([-2 ** 63, 2 ** 63 - 1, -2 ** 63], np.int64),
+        np.array([np.nan, np.inf, -np.inf, 1.0]),
+        np.array([np.nan, np.nan, 2.0, -0.0, 0.0, -0.0]),
+        np.array([0.0, -0.0, 0.0]),
+        np.array([1 + 2j, 1 + 1j, 1 + 3j, complex(np.nan, 0), 0 + 5j,
+                  0 + 5j, 1 + 3j]),
+        np.array([True, True, False, True]),
+        np.full((3, 4), np.nan, np.float32),
+    ]
+    big = rng.normal(0, 1, 300000)
+    big[[70000, 250000]] = -9.0
+    big[[100, 200000]] = 9.0
+    extra.append(big)
+    withnan = big.copy()
+    withnan[rng.integers(0, big.size, 500)] = np.nan
+    extra.append(withnan)
+    extra.append(np.asfortranarray(withnan.reshape(600, 500)))
+    extra.append(np.asfortranarray(big.reshape(600, 500)).astype(np.float32))
+    ints = rng.integers(-1000, 1000, (700, 500)).astype(np.int32)
+    ints[[5, 690], [7, 3]] = -5000
+    extra.append(np.asfortranarray(ints))
+    cbig = (big + 1j * big[::-1]).astype(np.complex64)
+    cbig[[3, 123456]] = complex(np.nan, 1)
+    extra.append(cbig)
+    for k, a in enumerate(extra):
+        yield "s%03d" % k, a, a, ""
+
+
+def first_extreme(v, fn):
+    """First C-order index of the nan-ignoring extreme, or -1."""
+    flat = v.reshape(-1)
+    if flat.size == 0:
+        return -1
+    if flat.dtype.kind == "c":
+        ok = np.flatnonzero(~np.isnan(flat))
+        if ok.size == 0:
+            return -1
+        re, im = flat.real[ok], flat.imag[ok]
+        order = np.lexsort((im, re)) if fn == "min" else \
+            np.lexsort((-im, -re))
+        return int(ok[order[0]])
+    if flat.dtype.kind == "f":
+        # np.nanargmin replaces NaN by +inf, so [nan, inf] would give 0:
+        # the rule is the first extreme among the non-NaN elements
+        ok = np.flatnonzero(~np.isnan(flat))
+        if ok.size == 0:
+            return -1
+        sub = flat[ok]
+        return int(ok[np.argmin(sub) if fn == "min" else np.argmax(sub)])
+    return int(np.argmin(flat) if fn == "min" else np.argmax(flat))
+
+
+def stats(out):
+    rng = np.random.default_rng(11)
+    lines = []
+    for name, a, v, spec in stats_cases(rng):
+        np.save(os.path.join(out, name + ".npy"), a)
+        flat = v.reshape(-1)
+        with np.errstate(invalid="ignore", over="ignore"):
+            if v.dtype.kind == "c":
+                x = flat.astype(np.complex128)
+                x = x[~np.isnan(x)]
+                # the parts' means: np.mean divides a complex sum by n as
+                # a complex number, which turns (inf+0j) into (inf+nanj)
+                mean = x.real.mean() if x.size else np.nan
+                mean_im = x.imag.mean() if x.size else 0.0
+                std = x.std() if x.size else np.nan
+                nan = int(np.isnan(flat).sum())
+                inf = int((np.isinf(flat) & ~np.isnan(flat)).sum())
+                neginf = 0
+            else:
+                x = flat.astype(np.float64)
+                x = x[~np.isnan(x)]
+                mean = x.mean() if x.size else np.nan
+                std = x.std() if x.size else np.nan
+                mean_im = 0.0
+                nan = int(np.isnan(flat.astype(np.float64)).sum())
+                inf = int(np.isinf(flat.astype(np.float64)).sum())
+                neginf = int((flat.astype(np.float64) == -np.inf).sum())
+        imin = first_extreme(v, "min")
+        imax = first_extreme(v, "max")
+        lines.append("%s %d %d %d %d %d %d %s %s %r %r %r %s" % (
+            name, v.size, nan, inf, neginf, imin, imax,
+            str(flat[imin]) if imin >= 0 else "-",
+            str(flat[imax]) if imax >= 0 else "-",
+            float(mean), float(mean_im), float(std), spec))
+    with open(os.path.join(out, "cases.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def main():
     cmd, out = sys.argv[1], sys.argv[2]
     if cmd == "fltfmt":
         fltfmt(out)
     elif cmd == "show":
         show(out)
+    elif cmd == "stats":
+        stats(out)
     else:
         sys.exit("numpy_ref.py: unknown command %s" % cmd)
 
