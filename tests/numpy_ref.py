@@ -381,6 +381,67 @@ def stats(out):
         f.write("\n".join(lines) + "\n")
 
 
+def save_src(out):
+    """Arrays for save to write back: every dtype and layout, and raw bit
+    patterns (NaN payloads, subnormals) for the float types."""
+    rng = np.random.default_rng(5)
+    cases = list(array_cases(rng))
+    for dtype, utype in (("float16", np.uint16), ("float32", np.uint32),
+                         ("float64", np.uint64), ("complex64", np.uint32),
+                         ("complex128", np.uint64)):
+        bits = rng.integers(0, np.iinfo(utype).max, size=(6, 4),
+                            dtype=utype, endpoint=True)
+        a = bits.view(dtype)
+        cases.append(("r" + dtype, a, a, ""))
+        a = np.asfortranarray(a)
+        cases.append(("f" + dtype, a, a, ""))
+    lines = []
+    for name, a, v, spec in cases:
+        np.save(os.path.join(out, name + ".npy"), a)
+        lines.append("%s %s" % (name, spec))
+    with open(os.path.join(out, "cases.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def save_check(out):
+    """Compares out/saved/NAME.npy with np.save of the same view: the same
+    bytes (so the same header, fortran_order included), and np.load gives
+    the same dtype, shape and bits."""
+    import io
+    bad = 0
+    n = 0
+    with open(os.path.join(out, "cases.txt")) as f:
+        cases = [line.split(" ", 1) for line in f.read().splitlines()]
+    for name, spec in cases:
+        a = np.load(os.path.join(out, name + ".npy"))
+        idx = []
+        for k, part in enumerate(spec.split()):
+            b, n_, st = map(int, part.split(":"))
+            stop = b + n_ * st
+            idx.append(slice(b, stop if stop >= 0 else None, st))
+        v = a[tuple(idx)] if idx else a
+        path = os.path.join(out, "saved", name + ".npy")
+        got = np.load(path)
+        want = io.BytesIO()
+        np.save(want, v)
+        raw = open(path, "rb").read()
+        n += 1
+        problems = []
+        if raw != want.getvalue():
+            problems.append("bytes differ from np.save's")
+        if got.dtype != v.dtype or got.shape != v.shape:
+            problems.append("dtype/shape %s %s" % (got.dtype, got.shape))
+        elif np.ascontiguousarray(got).tobytes() != \
+                np.ascontiguousarray(v).tobytes():
+            problems.append("data bits differ")
+        if problems:
+            bad += 1
+            print("%s (%s %s): %s" % (name, v.dtype, v.shape,
+                                      ", ".join(problems)))
+    print("%d files read back with numpy, %d differ" % (n, bad))
+    sys.exit(1 if bad or n < 300 else 0)
+
+
 def main():
     cmd, out = sys.argv[1], sys.argv[2]
     if cmd == "fltfmt":
@@ -389,6 +450,10 @@ def main():
         show(out)
     elif cmd == "stats":
         stats(out)
+    elif cmd == "save-src":
+        save_src(out)
+    elif cmd == "save-check":
+        save_check(out)
     else:
         sys.exit("numpy_ref.py: unknown command %s" % cmd)
 
