@@ -6,6 +6,7 @@
     numpy_ref.py stats DIR          arrays and their statistics (test_stats)
     numpy_ref.py save-src DIR       arrays for save to write (test_save)
     numpy_ref.py save-check DIR     checks what save wrote (test_save)
+    numpy_ref.py svg-check FILE KIND LABEL...   an SVG plot (test_plot)
 
 Every case is generated from a fixed seed, so a failure is repeatable.
 """
@@ -209,7 +210,8 @@ VALUE_KINDS = ["wide", "small", "whole", "big", "third", "ratio", "special",
 # a ratio of 1000), the precision cut, signed zeros, non-finite values
 EXPLICIT = [
     [1e-4, 0.1], [1.0, 1000.0], [1.0, 1000.5], [99999999.0, 1e6],
-    [1e8, 2e8], [0.0, -0.0], [-0.0], [0.5, -0.0], [0.1, 0.2, 0.30000000000000004],
+    [1e8, 2e8], [0.0, -0.0], [-0.0], [0.5, -0.0],
+    [0.1, 0.2, 0.30000000000000004],
     [123456.789012345, 1.0], [1e-5, 1.00000001e-5], [np.nan],
     [np.inf, -np.inf], [np.nan, 1e10], [65504.0, 2049.0, 34016.0],
     [0.00012, 0.1], [1.5, np.nan, -np.inf], [1e-300, 1e300], [5e-324, 1.0],
@@ -442,6 +444,40 @@ def save_check(out):
     sys.exit(1 if bad or n < 300 else 0)
 
 
+def svg_check(path, kind, labels):
+    """The SVG parses as XML and holds the picture's elements: a polyline
+    (line), rectangles (hist, heat), the axis and the given labels."""
+    import xml.etree.ElementTree as ET
+    ns = "{http://www.w3.org/2000/svg}"
+    root = ET.parse(path).getroot()
+    problems = []
+    if root.tag != ns + "svg":
+        problems.append("root is %s" % root.tag)
+    data = [e for e in root.iter() if e.get("class") == "data"]
+    tags = {e.tag[len(ns):] for e in data}
+    want = {"line": "polyline", "hist": "rect", "heat": "rect"}[kind]
+    if tags != {want}:
+        problems.append("data elements %s, want %s" % (tags, want))
+    if kind == "line":
+        for e in data:
+            pts = [tuple(map(float, p.split(","))) for p in
+                   e.get("points").split()]
+            if len(pts) < 2:
+                problems.append("a polyline of %d points" % len(pts))
+    if not [e for e in root.iter(ns + "path") if e.get("class") == "axis"]:
+        problems.append("no axis")
+    texts = [e.text for e in root.iter(ns + "text")]
+    for lab in labels:
+        if lab not in texts:
+            problems.append("no label %r in %s" % (lab, texts))
+    if root.find(ns + "title") is None:
+        problems.append("no title")
+    for p in problems:
+        print("%s: %s" % (path, p))
+    print("%s: %d data elements" % (path, len(data)))
+    sys.exit(1 if problems else 0)
+
+
 def main():
     cmd, out = sys.argv[1], sys.argv[2]
     if cmd == "fltfmt":
@@ -454,6 +490,8 @@ def main():
         save_src(out)
     elif cmd == "save-check":
         save_check(out)
+    elif cmd == "svg-check":
+        svg_check(out, sys.argv[3], sys.argv[4:])
     else:
         sys.exit("numpy_ref.py: unknown command %s" % cmd)
 
