@@ -1,12 +1,17 @@
 /* stats.c - summary statistics of an array: counts, extremes and where
  * they are, mean and standard deviation
  *
- * Passes over fixed blocks of BLOCK elements in C order, run on the thread
- * pool; each block fills its own struct acc and the blocks are combined in
- * order, which keeps the first occurrence of an extreme and makes results
- * independent of the thread count.  Inside a block, runs along the last
- * axis are converted into small buffers (int64, uint64 or double) and
- * scanned there.
+ * The elements are read in memory order, whatever the layout: the axes
+ * are reordered by stride (reversed axes flipped, axes of length 1
+ * dropped, axes that continue each other merged), and each element's
+ * C-order index is known from its position, so that a tie between equal
+ * extremes goes to the smaller C-order index (np.argmin's first
+ * occurrence) however the memory is walked.  Passes cut that walk into
+ * fixed blocks of BLOCK elements, run on the thread pool; each block
+ * fills its own struct acc and the blocks are combined in order, so that
+ * results do not depend on the thread count.  Inside a block, runs along
+ * the innermost axis are converted into small buffers (int64, uint64 or
+ * double) and scanned there.
  */
 #include "stats.h"
 
@@ -44,9 +49,13 @@ struct job {
     int cls;
     int type;                   /* float type of the parts */
     int pass;
-    int nd;                     /* at least 1: a 0-d array is (1,) */
+    /* the walk in memory order: outermost axis first */
+    int nd;                     /* at least 1 */
+    const char *base;           /* the element walked first */
+    int64_t flat0;              /* its C-order index */
     int64_t shape[HR_MAX_NDIM];
-    int64_t strides[HR_MAX_NDIM];
+    int64_t strides[HR_MAX_NDIM];   /* bytes, never negative */
+    int64_t fsteps[HR_MAX_NDIM];    /* C-order index steps (signed) */
     double mean, mean_im;       /* PASS_SSD */
     struct acc *acc;            /* one per block */
 };
@@ -128,46 +137,64 @@ static double total(double s, double c)
     return isfinite(s) ? s + c : s;
 }
 
+/* Element j of a run sits at C-order index flat + j * step; an extreme
+ * equal to the one held replaces it when its index is smaller. */
 static void scan_signed(struct acc *c, const int64_t *v, int64_t k,
-                        int64_t flat)
+                        int64_t flat, int64_t step)
 {
-    int64_t j;
+    int64_t j, f;
 
     for (j = 0; j < k; j++) {
-        if (c->imin < 0 || v[j] < c->smin) {
+        f = flat + j * step;
+        if (c->imin < 0 || v[j] < c->smin ||
+            (v[j] == c->smin && f < c->imin)) {
             c->smin = v[j];
-            c->imin = flat + j;
+            c->imin = f;
         }
-        if (c->imax < 0 || v[j] > c->smax) {
+        if (c->imax < 0 || v[j] > c->smax ||
+            (v[j] == c->smax && f < c->imax)) {
             c->smax = v[j];
-            c->imax = flat + j;
+            c->imax = f;
         }
     }
 }
 
 static void scan_unsigned(struct acc *c, const uint64_t *v, int64_t k,
-                          int64_t flat)
+                          int64_t flat, int64_t step)
 {
-    int64_t j;
+    int64_t j, f;
 
     for (j = 0; j < k; j++) {
-        if (c->imin < 0 || v[j] < c->umin) {
+        f = flat + j * step;
+        if (c->imin < 0 || v[j] < c->umin ||
+            (v[j] == c->umin && f < c->imin)) {
             c->umin = v[j];
-            c->imin = flat + j;
+            c->imin = f;
         }
-        if (c->imax < 0 || v[j] > c->umax) {
+        if (c->imax < 0 || v[j] > c->umax ||
+            (v[j] == c->umax && f < c->imax)) {
             c->umax = v[j];
-            c->imax = flat + j;
+            c->imax = f;
         }
     }
 }
 
+/* -1, 0 or 1 as (r, i) orders before, ties with or follows (mr, mi):
+ * NumPy's order of complex numbers (real part first). */
+static int order(double r, double i, double mr, double mi)
+{
+    if (r != mr)
+        return r < mr ? -1 : 1;
+    return i < mi ? -1 : i > mi ? 1 : 0;
+}
+
 /* re (and im, NULL for real dtypes) of k elements. */
 static void scan_float(struct acc *c, const double *re, const double *im,
-                       int64_t k, int64_t flat)
+                       int64_t k, int64_t flat, int64_t step)
 {
-    int64_t j;
+    int64_t j, f;
     double r, i;
+    int o;
 
     for (j = 0; j < k; j++) {
         r = re[j];
@@ -180,15 +207,18 @@ static void scan_float(struct acc *c, const double *re, const double *im,
             c->inf++;
             c->neginf += im == NULL && r < 0;
         }
-        if (c->imin < 0 || r < c->dmin || (r == c->dmin && i < c->dmin_im)) {
+        f = flat + j * step;
+        o = c->imin < 0 ? -1 : order(r, i, c->dmin, c->dmin_im);
+        if (o < 0 || (o == 0 && f < c->imin)) {
             c->dmin = r;
             c->dmin_im = i;
-            c->imin = flat + j;
+            c->imin = f;
         }
-        if (c->imax < 0 || r > c->dmax || (r == c->dmax && i > c->dmax_im)) {
+        o = c->imax < 0 ? 1 : order(r, i, c->dmax, c->dmax_im);
+        if (o > 0 || (o == 0 && f < c->imax)) {
             c->dmax = r;
             c->dmax_im = i;
-            c->imax = flat + j;
+            c->imax = f;
         }
     }
 }
@@ -217,9 +247,10 @@ static void scan_sum(const struct job *jb, struct acc *c, const double *re,
     }
 }
 
-/* k elements from p, st bytes apart, the first at C-order index flat. */
+/* k elements from p, st bytes apart, the first at C-order index flat and
+ * the next ones step further. */
 static void scan_run(const struct job *jb, struct acc *c, const char *p,
-                     int64_t st, int64_t k, int64_t flat)
+                     int64_t st, int64_t k, int64_t flat, int64_t step)
 {
     union {
         int64_t s[BUFN];
@@ -230,23 +261,23 @@ static void scan_run(const struct job *jb, struct acc *c, const char *p,
     int64_t m;
     int cplx = jb->cls == CLS_COMPLEX;
 
-    for (; k > 0; k -= m, p += m * st, flat += m) {
+    for (; k > 0; k -= m, p += m * st, flat += m * step) {
         m = k < BUFN ? k : BUFN;
         if (jb->cls == CLS_SIGNED) {
             load_s(jb->a->dtype, p, st, m, b.s);
-            scan_signed(c, b.s, m, flat);
+            scan_signed(c, b.s, m, flat, step);
             continue;
         }
         if (jb->cls == CLS_UNSIGNED) {
             load_u(jb->a->dtype, p, st, m, b.u);
-            scan_unsigned(c, b.u, m, flat);
+            scan_unsigned(c, b.u, m, flat, step);
             continue;
         }
         load_f(jb->type, p, st, m, b.d);
         if (cplx)
             load_f(jb->type, p + hr_dtype_size(jb->type), st, m, im);
         if (jb->pass == PASS_EXTREMES)
-            scan_float(c, b.d, cplx ? im : NULL, m, flat);
+            scan_float(c, b.d, cplx ? im : NULL, m, flat, step);
         else
             scan_sum(jb, c, b.d, cplx ? im : NULL, m);
     }
@@ -256,7 +287,7 @@ static void scan_blocks(void *ctx, int64_t begin, int64_t end)
 {
     struct job *jb = ctx;
     int64_t idx[HR_MAX_NDIM];
-    int64_t b, i, stop, rest, run, off;
+    int64_t b, i, stop, rest, run, off, flat;
     int last = jb->nd - 1;
     int k;
 
@@ -266,49 +297,118 @@ static void scan_blocks(void *ctx, int64_t begin, int64_t end)
         i = b * BLOCK;
         stop = i + BLOCK < jb->a->size ? i + BLOCK : jb->a->size;
         off = 0;
+        flat = jb->flat0;
         for (rest = i, k = last; k >= 0; k--) {
             idx[k] = rest % jb->shape[k];
             rest /= jb->shape[k];
             off += idx[k] * jb->strides[k];
+            flat += idx[k] * jb->fsteps[k];
         }
         while (i < stop) {
             run = jb->shape[last] - idx[last];
             run = run < stop - i ? run : stop - i;
-            scan_run(jb, c, (const char *)jb->a->data + off,
-                     jb->strides[last], run, i);
+            scan_run(jb, c, jb->base + off, jb->strides[last], run, flat,
+                     jb->fsteps[last]);
             i += run;
             idx[last] += run;
             off += run * jb->strides[last];
+            flat += run * jb->fsteps[last];
             for (k = last; k > 0 && idx[k] == jb->shape[k]; k--) {
                 off -= idx[k] * jb->strides[k];
+                flat -= idx[k] * jb->fsteps[k];
                 idx[k] = 0;
                 idx[k - 1]++;
                 off += jb->strides[k - 1];
+                flat += jb->fsteps[k - 1];
             }
         }
+    }
+}
+
+/* The walk in memory order: axes of length 1 dropped, reversed axes
+ * flipped (moving the start), the largest stride outermost, and axes that
+ * continue each other in memory and in C order merged. */
+static void plan_walk(struct job *jb)
+{
+    const struct hr_array *a = jb->a;
+    int64_t cstep = 1;
+    int64_t sh, st, fs;
+    int m = 0;
+    int k, j;
+
+    jb->base = a->data;
+    jb->flat0 = 0;
+    for (k = a->ndim - 1; k >= 0; k--) {
+        sh = a->shape[k];
+        st = a->strides[k];
+        fs = cstep;
+        cstep *= sh;
+        if (sh == 1)
+            continue;
+        if (st < 0) {
+            jb->base += (sh - 1) * st;
+            jb->flat0 += (sh - 1) * fs;
+            st = -st;
+            fs = -fs;
+        }
+        /* insert by stride, largest first (stable) */
+        for (j = m; j > 0 && jb->strides[j - 1] < st; j--) {
+            jb->shape[j] = jb->shape[j - 1];
+            jb->strides[j] = jb->strides[j - 1];
+            jb->fsteps[j] = jb->fsteps[j - 1];
+        }
+        jb->shape[j] = sh;
+        jb->strides[j] = st;
+        jb->fsteps[j] = fs;
+        m++;
+    }
+    for (k = 1, j = 0; k < m; k++) {
+        if (jb->strides[j] == jb->shape[k] * jb->strides[k] &&
+            jb->fsteps[j] == jb->shape[k] * jb->fsteps[k]) {
+            jb->shape[j] *= jb->shape[k];
+            jb->strides[j] = jb->strides[k];
+            jb->fsteps[j] = jb->fsteps[k];
+        } else {
+            j++;
+            jb->shape[j] = jb->shape[k];
+            jb->strides[j] = jb->strides[k];
+            jb->fsteps[j] = jb->fsteps[k];
+        }
+    }
+    jb->nd = m > 0 ? j + 1 : 1;
+    if (m == 0) {
+        jb->shape[0] = 1;
+        jb->strides[0] = 0;
+        jb->fsteps[0] = 0;
     }
 }
 
 /* ---- combining blocks ---- */
 
 /* Whether block x holds a smaller minimum (max 0) or a larger maximum
- * (max 1) than best: strictly, so that the first occurrence stays. */
+ * (max 1) than best, or an equal one at a smaller C-order index. */
 static int better(const struct job *jb, const struct acc *x,
                   const struct acc *best, int max)
 {
-    if ((max ? x->imax : x->imin) < 0)
+    int64_t xi = max ? x->imax : x->imin;
+    int64_t bi = max ? best->imax : best->imin;
+    int o;
+
+    if (xi < 0)
         return 0;
-    if ((max ? best->imax : best->imin) < 0)
+    if (bi < 0)
         return 1;
     if (jb->cls == CLS_SIGNED)
-        return max ? x->smax > best->smax : x->smin < best->smin;
-    if (jb->cls == CLS_UNSIGNED)
-        return max ? x->umax > best->umax : x->umin < best->umin;
-    if (max)
-        return x->dmax > best->dmax ||
-               (x->dmax == best->dmax && x->dmax_im > best->dmax_im);
-    return x->dmin < best->dmin ||
-           (x->dmin == best->dmin && x->dmin_im < best->dmin_im);
+        o = max ? (x->smax > best->smax) - (x->smax < best->smax) :
+                  (x->smin < best->smin) - (x->smin > best->smin);
+    else if (jb->cls == CLS_UNSIGNED)
+        o = max ? (x->umax > best->umax) - (x->umax < best->umax) :
+                  (x->umin < best->umin) - (x->umin > best->umin);
+    else if (max)
+        o = order(x->dmax, x->dmax_im, best->dmax, best->dmax_im);
+    else
+        o = -order(x->dmin, x->dmin_im, best->dmin, best->dmin_im);
+    return o > 0 || (o == 0 && xi < bi);
 }
 
 static void run_pass(struct job *jb, int64_t nb, int pass)
@@ -399,7 +499,6 @@ int hr_stats_compute(const struct hr_array *a, struct hr_stats *s)
     struct job jb;
     struct acc best;
     int64_t nb, b;
-    int k;
 
     memset(s, 0, sizeof *s);
     s->argmin = s->argmax = -1;
@@ -413,12 +512,7 @@ int hr_stats_compute(const struct hr_array *a, struct hr_stats *s)
     jb.a = a;
     jb.cls = class_of(a->dtype);
     jb.type = hr_show_part_type(a->dtype);
-    jb.nd = a->ndim > 0 ? a->ndim : 1;
-    jb.shape[0] = 1;
-    for (k = 0; k < a->ndim; k++) {
-        jb.shape[k] = a->shape[k];
-        jb.strides[k] = a->strides[k];
-    }
+    plan_walk(&jb);
     nb = (a->size + BLOCK - 1) / BLOCK;
     jb.acc = malloc((size_t)nb * sizeof *jb.acc);
     if (jb.acc == NULL)
