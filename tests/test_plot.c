@@ -333,6 +333,59 @@ static void test_plot_refuses_what_it_cannot_draw(void **state)
     assert_null(p);
 }
 
+/* Empty arrays, arrays without a finite value, 3-d, 0-d histograms and
+ * complex arrays all draw (text and SVG) and say why nothing is there. */
+static void test_plot_draws_odd_arrays(void **state)
+{
+    static const struct {
+        int ndim;
+        int64_t shape[3];
+        int hist;
+        int nan;
+        const char *want;
+    } cases[] = {
+        { 1, { 0 }, 0, 0, "shape (0,)" },
+        { 2, { 3, 0 }, 0, 0, "no finite values" },
+        { 1, { 0 }, 1, 0, "histogram" },
+        { 1, { 5 }, 0, 1, "(5 nan, 0 inf not drawn)" },
+        { 2, { 2, 3 }, 0, 1, "no finite values" },
+        { 2, { 2, 3 }, 1, 1, "(6 nan, 0 inf not drawn)" },
+        { 3, { 2, 3, 2 }, 0, 0, "shape (2, 3, 2)" },
+        { 0, { 0 }, 1, 0, "histogram, 10 bins of width 0.1" },
+    };
+    double d[12] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+    double nan[12];
+    struct hr_text t = HR_TEXT_INIT;
+    struct hr_plot_opts o;
+    struct hr_plot *p = NULL;
+    struct hr_array v;
+    struct hr_err err;
+    size_t k;
+
+    (void)state;
+    for (k = 0; k < 12; k++)
+        nan[k] = NAN;
+    hr_plot_opts_default(&o);
+    o.width = 40;
+    o.height = 10;
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        view_of(&v, cases[k].nan ? nan : d, cases[k].ndim, cases[k].shape,
+                "odd");
+        o.hist = cases[k].hist;
+        if (hr_plot_build(&v, &o, &p, &err) != 0)
+            fail_msg("case %zu: %s", k, err.msg);
+        assert_int_equal(hr_plot_text(p, &t), 0);
+        if (strstr(t.s, cases[k].want) == NULL)
+            fail_msg("case %zu: no '%s' in\n%s", k, cases[k].want, t.s);
+        hr_text_truncate(&t, 0);
+        assert_int_equal(hr_plot_svg(p, &t), 0);
+        assert_non_null(strstr(t.s, "</svg>"));
+        hr_text_truncate(&t, 0);
+        hr_plot_free(p);
+    }
+    hr_text_free(&t);
+}
+
 static void svg_check(const struct hr_plot *p, const char *kind,
                       const char *labels)
 {
@@ -397,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_plot_heat_spikes_survive),
         cmocka_unit_test(test_plot_heat_colour),
         cmocka_unit_test(test_plot_refuses_what_it_cannot_draw),
+        cmocka_unit_test(test_plot_draws_odd_arrays),
         cmocka_unit_test(test_plot_svg_parses_and_has_the_picture),
     };
 
