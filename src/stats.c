@@ -6,13 +6,12 @@
  * dropped, axes that continue each other merged), and each element's
  * C-order index is known from its position, so that a tie between equal
  * extremes goes to the smaller C-order index (np.argmin's first
- * occurrence) however the memory is walked.  Passes cut that walk into
- * fixed blocks of elements, run on the thread pool; each block
- * fills its own struct hr_stats_acc (stats_scan.c) and the blocks are
- * combined in order, so that
- * results do not depend on the thread count.  Inside a block, runs along
- * the innermost axis are converted into small buffers (int64, uint64 or
- * double) and scanned there.
+ * occurrence) however the memory is walked.  Passes (stats_scan.c) cut
+ * that walk into fixed blocks of elements, run on the thread pool; each
+ * block fills its own struct hr_stats_acc and the blocks are combined in
+ * order, so that results do not depend on the thread count.  Inside a
+ * block, runs along the innermost axis are converted into small buffers
+ * (int64, uint64 or double) and scanned there.
  */
 #include "stats.h"
 
