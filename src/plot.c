@@ -234,14 +234,27 @@ static int int_width(int64_t v)
     return snprintf(x, sizeof x, "%lld", (long long)v);
 }
 
+/* HR_EINVAL when the labels leave no room for the picture. */
+static int area_ok(const struct hr_plot *p, const struct hr_plot_opts *o,
+                   struct hr_err *err)
+{
+    if (p->area_w >= 2 && p->area_h >= 2)
+        return 0;
+    hr_err_set(err, "plot: %d x %d leaves no room beside labels %d wide",
+               o->width, o->height, p->label_w);
+    return HR_EINVAL;
+}
+
 static int build_line(const struct hr_array *a, const struct hr_plot_opts *o,
-                      struct hr_plot *p, struct job *j)
+                      struct hr_plot *p, struct job *j, struct hr_err *err)
 {
     int c;
 
     p->label_w = label_width(p->hi, p->lo);
     p->area_w = o->width - p->label_w - 1;
     p->area_h = o->height - 3;
+    if (area_ok(p, o, err) != 0)
+        return HR_EINVAL;
     p->ncols = 2 * p->area_w;
     p->cmin = malloc((size_t)p->ncols * sizeof *p->cmin);
     p->cmax = malloc((size_t)p->ncols * sizeof *p->cmax);
@@ -277,6 +290,8 @@ static int build_hist(const struct hr_array *a, const struct hr_plot_opts *o,
     p->label_w = int_width(p->n);
     p->area_w = o->width - p->label_w - 1;
     p->area_h = o->height - 3;
+    if (area_ok(p, o, err) != 0)
+        return HR_EINVAL;
     if (p->nbins > p->area_w) {
         hr_err_set(err, "plot: %lld bins do not fit in %d columns (make "
                    "the plot wider or ask for fewer bins)",
@@ -300,7 +315,7 @@ static int build_hist(const struct hr_array *a, const struct hr_plot_opts *o,
 }
 
 static int build_heat(const struct hr_plot_opts *o, struct hr_plot *p,
-                      struct job *j)
+                      struct job *j, struct hr_err *err)
 {
     int ph, pw, k, z;
 
@@ -311,6 +326,8 @@ static int build_heat(const struct hr_plot_opts *o, struct hr_plot *p,
     p->area_h = o->height - 4;
     p->zx = 1;
     p->zy = 1;
+    if (area_ok(p, o, err) != 0)
+        return HR_EINVAL;
     if (p->n == 0)
         return 0;
     pw = p->area_w;
@@ -414,11 +431,11 @@ int hr_plot_build(const struct hr_array *a, const struct hr_plot_opts *o,
     p->nan = all.nan;
     p->inf = all.inf;
     if (p->kind == HR_PLOT_LINE)
-        rc = build_line(a, o, p, &j);
+        rc = build_line(a, o, p, &j, err);
     else if (p->kind == HR_PLOT_HIST)
         rc = build_hist(a, o, p, err);
     else
-        rc = build_heat(o, p, &j);
+        rc = build_heat(o, p, &j, err);
 out:
     if (rc == HR_ENOMEM)
         hr_err_set(err, "plot: out of memory");

@@ -398,7 +398,8 @@ int hr_show_format(const struct hr_array *a, const struct hr_show_opts *o,
     char buf[WORD_MAX];
     int type;
 
-    if (hr_array_check(a) != 0 || o->edgeitems < 1 || o->precision < 0)
+    if (hr_array_check(a) != 0 || o->edgeitems < 1 || o->precision < 0 ||
+        o->precision > HR_SHOW_MAX_PRECISION)
         return HR_EINVAL;
     if (a->ndim == 0) {
         if (hr_show_scalar(a->dtype, a->data, buf, sizeof buf) < 0)
@@ -415,7 +416,7 @@ int hr_show_format(const struct hr_array *a, const struct hr_show_opts *o,
     sh.o = o;
     sh.t = t;
     sh.summary = a->size > o->threshold;
-    sh.edge = o->edgeitems;
+    sh.edge = o->edgeitems < a->size ? o->edgeitems : a->size;
     type = hr_show_part_type(a->dtype);
     sh.re.type = type;
     sh.im.type = type;

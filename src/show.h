@@ -26,11 +26,14 @@
 #include "hotrun.h"
 #include "text.h"
 
+#define HR_SHOW_MAX_PRECISION 100
+
 struct hr_show_opts {
     int64_t edgeitems;  /* shown at each end of a summarised axis (3) */
     int64_t threshold;  /* more elements than this: summarise (1000) */
     int linewidth;      /* wrap rows past this many characters (75) */
-    int precision;      /* digits after the point at most (8) */
+    int precision;      /* digits after the point at most (8; at most
+                         * HR_SHOW_MAX_PRECISION) */
 };
 
 /* NumPy's defaults. */
@@ -42,8 +45,10 @@ void hr_show_opts_default(struct hr_show_opts *o);
 void hr_show_header(const struct hr_array *a, struct hr_text *t);
 
 /* Appends str(a) and a newline to t.  Returns 0, or HR_EINVAL for an
- * array that is not sound (bad dtype, ndim, shape or itemsize), or
- * HR_ENOMEM (also when t ran out earlier). */
+ * array that is not sound (bad dtype, ndim, shape or itemsize) or options
+ * out of range (edgeitems < 1, precision outside 0..100), or HR_ENOMEM
+ * (also when t ran out earlier).  The text is not bounded: edgeitems of
+ * 1000 on a 5000 x 5000 array writes 4 million numbers. */
 int hr_show_format(const struct hr_array *a, const struct hr_show_opts *o,
                    struct hr_text *t);
 
