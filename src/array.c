@@ -36,10 +36,9 @@ static const uint64_t empty_data[2];
 
 /* ---- finding the layout of a file ---- */
 
-static int open_file(const char *path, int *fd, int64_t *size,
+static int open_file(const char *path, int *fd, struct stat *st,
                      struct hr_err *err)
 {
-    struct stat st;
     char txt[128];
     int e;
 
@@ -57,20 +56,19 @@ static int open_file(const char *path, int *fd, int64_t *size,
                        hr_fileio_errtext(e, txt, sizeof txt));
         return HR_EIO;
     }
-    if (fstat(*fd, &st) != 0) {
+    if (fstat(*fd, st) != 0) {
         hr_err_set(err, "%s: cannot stat: %s", path,
                    hr_fileio_errtext(errno, txt, sizeof txt));
         return HR_EIO;
     }
-    if (S_ISDIR(st.st_mode)) {
+    if (S_ISDIR(st->st_mode)) {
         hr_err_set(err, "%s: is a directory, not an array file", path);
         return HR_EIO;
     }
-    if (!S_ISREG(st.st_mode)) {
+    if (!S_ISREG(st->st_mode)) {
         hr_err_set(err, "%s: not a regular file", path);
         return HR_EIO;
     }
-    *size = st.st_size;
     return 0;
 }
 
@@ -171,28 +169,6 @@ static int raw_layout(const char *path, const struct hr_raw_spec *raw,
 
 /* ---- the resident array ---- */
 
-/* NumPy's rule: axes of length 1 do not count; an empty array is both. */
-static int contiguous(const struct hr_array *v, int fortran)
-{
-    int64_t sd = v->itemsize;
-    int j;
-    int k;
-
-    for (j = 0; j < v->ndim; j++) {
-        if (v->shape[j] == 0)
-            return 1;
-    }
-    for (j = 0; j < v->ndim; j++) {
-        k = fortran ? j : v->ndim - 1 - j;
-        if (v->shape[k] == 1)
-            continue;
-        if (v->strides[k] != sd)
-            return 0;
-        sd *= v->shape[k];
-    }
-    return 1;
-}
-
 static char *default_name(const char *path)
 {
     const char *base = strrchr(path, '/');
@@ -237,8 +213,8 @@ static int resident_new(const char *path, const char *name,
         if (v->shape[k] != 0)
             sd *= v->shape[k];
     }
-    v->flags = (contiguous(v, 0) ? HR_C_CONTIGUOUS : 0) |
-               (contiguous(v, 1) ? HR_F_CONTIGUOUS : 0);
+    v->flags = (hr_array_is_contiguous(v, 0) ? HR_C_CONTIGUOUS : 0) |
+               (hr_array_is_contiguous(v, 1) ? HR_F_CONTIGUOUS : 0);
     *out = r;
     return 0;
 nomem:
@@ -397,6 +373,7 @@ static int load_data(const char *path, int fd, int64_t fsize,
         if (p != MAP_FAILED) {
             r->map = p;
             r->map_len = (size_t)fsize;
+            r->mapped = 1;
             r->view.data = p + lay->offset;
             return 0;
         }
@@ -419,23 +396,29 @@ int hr_array_load(const char *path, const char *name,
     static const struct hr_load_opts defaults;
     struct hr_resident *r = NULL;
     struct layout lay;
+    struct stat st;
     int64_t fsize = 0;
     int fd = -1;
     int rc;
 
     memset(&lay, 0, sizeof lay);
+    memset(&st, 0, sizeof st);
     *out = NULL;
     if (opts == NULL)
         opts = &defaults;
-    rc = open_file(path, &fd, &fsize, err);
+    rc = open_file(path, &fd, &st, err);
+    fsize = st.st_size;
     if (rc == 0 && opts->raw != NULL)
         rc = raw_layout(path, opts->raw, fsize, &lay, err);
     else if (rc == 0)
         rc = npy_layout(path, fd, fsize, &lay, err);
     if (rc == 0)
         rc = resident_new(path, name, &lay, &r, err);
-    if (rc == 0)
+    if (rc == 0) {
+        r->dev = st.st_dev;
+        r->ino = st.st_ino;
         rc = load_data(path, fd, fsize, &lay, opts, r, err);
+    }
     if (rc == 0) {
         *out = r;
         r = NULL;
@@ -455,6 +438,16 @@ void hr_array_free(struct hr_resident *r)
     free(r->name);
     free(r->path);
     free(r);
+}
+
+int hr_array_mapped_file(const struct hr_resident *r, dev_t *dev,
+                         ino_t *ino)
+{
+    if (r == NULL || !r->mapped)
+        return 0;
+    *dev = r->dev;
+    *ino = r->ino;
+    return 1;
 }
 
 int hr_array_contains(const struct hr_resident *r, uintptr_t addr)

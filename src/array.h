@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "hotrun.h"
 #include "dtype.h"
@@ -34,6 +35,9 @@ struct hr_resident {
     char *path;             /* owned, as given */
     void *map;              /* the mapping holding the data, or NULL */
     size_t map_len;
+    dev_t dev;              /* device and inode of the file loaded */
+    ino_t ino;
+    int mapped;             /* view.data lies in a mapping of that file */
     int npy_version;        /* 1, 2 or 3; 0 for raw files */
     int swapped;            /* converted from big-endian */
     const char *how;        /* static: "mmap", "read" or "read+swap" */
@@ -49,6 +53,11 @@ int hr_array_load(const char *path, const char *name,
 
 /* Frees r and unmaps its data; accepts NULL. */
 void hr_array_free(struct hr_resident *r);
+
+/* True when r's data is mapped from its file (not a copy); sets *dev and
+ * *ino to that file's (what save's guard list wants). */
+int hr_array_mapped_file(const struct hr_resident *r, dev_t *dev,
+                         ino_t *ino);
 
 /* True when addr lies inside r's data. */
 int hr_array_contains(const struct hr_resident *r, uintptr_t addr);

@@ -191,6 +191,27 @@ void hr_shape_format_dims(int ndim, const int64_t *shape, char *buf,
     }
 }
 
+void hr_shape_tuple(int ndim, const int64_t *shape, char *buf, size_t len)
+{
+    size_t used;
+    int k;
+    int n;
+
+    if (len == 0)
+        return;
+    snprintf(buf, len, "(");
+    used = strlen(buf);
+    for (k = 0; k < ndim && used < len; k++) {
+        n = snprintf(buf + used, len - used, "%s%lld", k > 0 ? ", " : "",
+                     (long long)shape[k]);
+        if (n < 0)
+            return;
+        used += (size_t)n;
+    }
+    if (used < len)
+        snprintf(buf + used, len - used, "%s)", ndim == 1 ? "," : "");
+}
+
 int hr_shape_bytes(int ndim, const int64_t *shape, int itemsize,
                    int64_t *size, int64_t *nbytes)
 {
@@ -207,6 +228,64 @@ int hr_shape_bytes(int ndim, const int64_t *shape, int itemsize,
     *size = empty ? 0 : bytes / itemsize;
     *nbytes = empty ? 0 : bytes;
     return 0;
+}
+
+/* ---- arrays ---- */
+
+int hr_array_check(const struct hr_array *a)
+{
+    int64_t size = 1;
+    int64_t nonzero = 1;        /* bounds every product of some axes */
+    int k;
+
+    if (a == NULL || a->dtype < 0 || a->dtype >= HR_NDTYPES ||
+        a->itemsize != dtypes[a->dtype].size || a->ndim < 0 ||
+        a->ndim > HR_MAX_NDIM)
+        return HR_EINVAL;
+    for (k = 0; k < a->ndim; k++) {
+        if (a->shape[k] < 0 ||
+            (a->shape[k] > 0 && nonzero > INT64_MAX / a->shape[k]))
+            return HR_EINVAL;
+        size *= a->shape[k];
+        nonzero *= a->shape[k] > 0 ? a->shape[k] : 1;
+    }
+    if (size != a->size || (size > 0 && a->data == NULL))
+        return HR_EINVAL;
+    return 0;
+}
+
+int hr_array_is_contiguous(const struct hr_array *a, int fortran)
+{
+    int64_t sd = a->itemsize;
+    int j;
+    int k;
+
+    for (j = 0; j < a->ndim; j++) {
+        if (a->shape[j] == 0)
+            return 1;
+    }
+    for (j = 0; j < a->ndim; j++) {
+        k = fortran ? j : a->ndim - 1 - j;
+        if (a->shape[k] == 1)
+            continue;
+        if (a->strides[k] != sd)
+            return 0;
+        sd *= a->shape[k];
+    }
+    return 1;
+}
+
+const char *hr_array_elem(const struct hr_array *a, int64_t i)
+{
+    const char *p = a->data;
+    int64_t off = 0;
+    int k;
+
+    for (k = a->ndim - 1; k >= 0; k--) {
+        off += i % a->shape[k] * a->strides[k];
+        i /= a->shape[k];
+    }
+    return p + off;
 }
 
 /* ---- elements ---- */

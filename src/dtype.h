@@ -52,6 +52,23 @@ void hr_shape_format_dims(int ndim, const int64_t *shape, char *buf,
 int hr_shape_bytes(int ndim, const int64_t *shape, int itemsize,
                    int64_t *size, int64_t *nbytes);
 
+/* Formats the shape as Python writes a tuple: "(3, 4)", "(5,)", "()". */
+void hr_shape_tuple(int ndim, const int64_t *shape, char *buf, size_t len);
+
+/* 0 when a is a sound view: a known dtype with its itemsize, 0 <= ndim <=
+ * HR_MAX_NDIM, no negative axis, size the product of the shape (which
+ * does not overflow), data not NULL unless the array is empty; else
+ * HR_EINVAL. */
+int hr_array_check(const struct hr_array *a);
+
+/* True when the strides lay a out without gaps in C order (fortran 0) or
+ * Fortran order (fortran 1), as NumPy decides it: axes of length 1 do not
+ * count, and an empty array is both. */
+int hr_array_is_contiguous(const struct hr_array *a, int fortran);
+
+/* Address of element i of a, counted in C order (0 <= i < a->size). */
+const char *hr_array_elem(const struct hr_array *a, int64_t i);
+
 /* Element i of a in C order as double (the task function hr_at()). */
 double hr_array_at(const struct hr_array *a, int64_t i);
 

@@ -27,7 +27,7 @@ static int reload_into(struct hr_cli *cli, const char *path, int *m,
 {
     struct hr_module_info info;
     struct hr_err err = { { 0 } };
-    struct hr_text names = { NULL, 0, 0 };
+    struct hr_text names = HR_TEXT_INIT;
     char t[32];
     int rc;
     int i;

@@ -7,51 +7,6 @@
 
 #include "out.h"
 
-/* ---- text ---- */
-
-void hr_text_put(struct hr_text *t, const char *s, size_t n)
-{
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = (t->len + n + 1) * 2 + 64;
-        char *g = realloc(t->s, cap);
-
-        if (g == NULL)
-            return;             /* the text stays as it was */
-        t->s = g;
-        t->cap = cap;
-    }
-    memcpy(t->s + t->len, s, n);
-    t->len += n;
-    t->s[t->len] = '\0';
-}
-
-void hr_text_vprintf(struct hr_text *t, const char *fmt, va_list ap)
-{
-    char *s = NULL;
-    int n = vasprintf(&s, fmt, ap);
-
-    if (n < 0)
-        return;
-    hr_text_put(t, s, (size_t)n);
-    free(s);
-}
-
-void hr_text_printf(struct hr_text *t, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    hr_text_vprintf(t, fmt, ap);
-    va_end(ap);
-}
-
-void hr_text_free(struct hr_text *t)
-{
-    free(t->s);
-    t->s = NULL;
-    t->len = t->cap = 0;
-}
-
 /* ---- the record ---- */
 
 void hr_record_init(struct hr_record *r, const struct hr_where *where,

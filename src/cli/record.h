@@ -15,17 +15,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* A growing text: what an informational command shows. */
-struct hr_text {
-    char *s;                    /* owned, NUL-terminated, or NULL */
-    size_t len, cap;
-};
-
-void hr_text_printf(struct hr_text *t, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-void hr_text_vprintf(struct hr_text *t, const char *fmt, va_list ap);
-void hr_text_put(struct hr_text *t, const char *s, size_t n);
-void hr_text_free(struct hr_text *t);
+#include "text.h"
 
 /* Where a command came from. */
 struct hr_where {
