@@ -185,6 +185,48 @@ HR_API int hr_session_use(struct hr_session *s, const char *name,
 HR_API int hr_session_checksum(struct hr_session *s, const char *name,
                                uint64_t *sum, struct hr_err *err);
 
+/* ---- looking at arrays ---- */
+
+/* name NULL: the default array.  Each function returns 0 with *text
+ * (owned: free()) or an HR_E* code with err, e.g. HR_ENOENT for no such
+ * array; none changes the session. */
+
+/* NumPy's print(arr) of the array, after a line with its shape and dtype;
+ * edgeitems (0: NumPy's 3) rows and columns shown at each end of a long
+ * axis. */
+HR_API int hr_session_show(struct hr_session *s, const char *name,
+                           int64_t edgeitems, char **text,
+                           struct hr_err *err);
+
+/* Count, NaN and infinity counts, min and max with their positions, mean
+ * and standard deviation, one per line. */
+HR_API int hr_session_stats(struct hr_session *s, const char *name,
+                            char **text, struct hr_err *err);
+
+/* How to draw a plot. */
+struct hr_plot_args {
+    int width;                      /* characters (at least 16) */
+    int height;                     /* lines (at least 6) */
+    int hist;                       /* a histogram of the values */
+    int64_t bins;                   /* its bins (0: 10, as NumPy) */
+    int color;                      /* 0: none (shades), 1: 256 colours,
+                                       2: 24-bit colour */
+    const char *svg;                /* also write the picture to this SVG
+                                       file, or NULL */
+};
+
+/* A line plot of a 1-d array (min and max per column: no spike is lost),
+ * a heat map of a 2-d array, or a histogram; as text for a terminal. */
+HR_API int hr_session_plot(struct hr_session *s, const char *name,
+                           const struct hr_plot_args *args, char **text,
+                           struct hr_err *err);
+
+/* Writes the array to path as an .npy file that np.load reads bit for
+ * bit, atomically (a temporary file in the same folder, fsync, rename);
+ * refuses to overwrite a file a resident array is mapped from. */
+HR_API int hr_session_save(struct hr_session *s, const char *name,
+                           const char *path, struct hr_err *err);
+
 /* ---- modules ---- */
 
 /* Compiles the task file path in memory.  On success its module replaces

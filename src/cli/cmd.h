@@ -55,6 +55,12 @@ int hr_cmd_arrays(struct hr_cli *, int, char **, struct hr_record *);
 int hr_cmd_use(struct hr_cli *, int, char **, struct hr_record *);
 int hr_cmd_checksum(struct hr_cli *, int, char **, struct hr_record *);
 
+/* cmd_view.c: looking at arrays */
+int hr_cmd_show(struct hr_cli *, int, char **, struct hr_record *);
+int hr_cmd_stats(struct hr_cli *, int, char **, struct hr_record *);
+int hr_cmd_plot(struct hr_cli *, int, char **, struct hr_record *);
+int hr_cmd_save(struct hr_cli *, int, char **, struct hr_record *);
+
 /* watch.c: watch mode */
 int hr_cmd_watch(struct hr_cli *, int, char **, struct hr_record *);
 int hr_cmd_unwatch(struct hr_cli *, int, char **, struct hr_record *);

@@ -183,6 +183,17 @@ static void args(struct cands *k, const struct hr_cli *cli, char **words,
     } else if ((strcmp(c->name, "watch") == 0 ||
                 strcmp(c->name, "do") == 0) && n == 2) {
         tasks(k, cli, words[1]);
+    } else if ((strcmp(c->name, "save") == 0 && n == 2) ||
+               (strcmp(c->name, "plot") == 0 &&
+                strcmp(words[n - 1], "--svg") == 0)) {
+        k->c->files = 1;
+    } else if (strcmp(c->name, "plot") == 0 && k->prefix[0] == '-') {
+        static const char *const flags[] = { "--hist", "--svg", NULL };
+
+        add_list(k, flags);
+    } else if (strcmp(c->name, "plot") == 0 && n == 2 &&
+               strcmp(words[1], "--hist") == 0) {
+        arrays(k, cli);
     } else if (n != 1) {
         return;
     } else if (strcmp(c->name, "unload") == 0) {

@@ -1,0 +1,157 @@
+/* session_view.c - looking at the session's arrays: show, stats, plot,
+ * save */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plot.h"
+#include "save.h"
+#include "session.h"
+#include "show.h"
+#include "stats.h"
+
+/* The array called name (NULL: the default) with err set when there is
+ * none; what names the command in the message. */
+static const struct hr_resident *find(const struct hr_session *s,
+                                      const char *name, const char *what,
+                                      struct hr_err *err)
+{
+    int i = hr_session_find_array(s, name);
+
+    if (i >= 0)
+        return s->arrays[i].r;
+    if (name != NULL)
+        hr_err_set(err, "%s: no array named '%s' (see 'arrays')", what,
+                   name);
+    else
+        hr_err_set(err, "%s: no array is loaded", what);
+    return NULL;
+}
+
+/* Hands t's text to *text, or fails with HR_ENOMEM. */
+static int take(struct hr_text *t, char **text, struct hr_err *err)
+{
+    if (hr_text_ok(t) != 0 || t->s == NULL) {
+        hr_text_free(t);
+        hr_err_set(err, "out of memory");
+        return HR_ENOMEM;
+    }
+    *text = t->s;
+    t->s = NULL;
+    hr_text_free(t);
+    return 0;
+}
+
+int hr_session_show(struct hr_session *s, const char *name,
+                    int64_t edgeitems, char **text, struct hr_err *err)
+{
+    const struct hr_resident *r = find(s, name, "show", err);
+    struct hr_text t = HR_TEXT_INIT;
+    struct hr_show_opts o;
+    int rc;
+
+    *text = NULL;
+    if (r == NULL)
+        return HR_ENOENT;
+    hr_show_opts_default(&o);
+    if (edgeitems < 0) {
+        hr_err_set(err, "show: %lld is not a count of rows",
+                   (long long)edgeitems);
+        return HR_EINVAL;
+    }
+    if (edgeitems > 0)
+        o.edgeitems = edgeitems;
+    hr_show_header(&r->view, &t);
+    hr_text_puts(&t, "\n");
+    rc = hr_show_format(&r->view, &o, &t);
+    if (rc != 0) {
+        hr_text_free(&t);
+        hr_err_set(err, "show: %s: %s", r->name, hr_strerror(rc));
+        return rc;
+    }
+    return take(&t, text, err);
+}
+
+int hr_session_stats(struct hr_session *s, const char *name, char **text,
+                     struct hr_err *err)
+{
+    const struct hr_resident *r = find(s, name, "stats", err);
+    struct hr_text t = HR_TEXT_INIT;
+    struct hr_stats st;
+    int rc;
+
+    *text = NULL;
+    if (r == NULL)
+        return HR_ENOENT;
+    rc = hr_stats_compute(&r->view, &st);
+    if (rc == 0)
+        rc = hr_stats_format(&r->view, &st, &t);
+    if (rc != 0) {
+        hr_text_free(&t);
+        hr_err_set(err, "stats: %s: %s", r->name, hr_strerror(rc));
+        return rc;
+    }
+    return take(&t, text, err);
+}
+
+int hr_session_plot(struct hr_session *s, const char *name,
+                    const struct hr_plot_args *args, char **text,
+                    struct hr_err *err)
+{
+    const struct hr_resident *r = find(s, name, "plot", err);
+    struct hr_text t = HR_TEXT_INIT;
+    struct hr_plot_opts o;
+    struct hr_plot *p = NULL;
+    int rc;
+
+    *text = NULL;
+    if (r == NULL)
+        return HR_ENOENT;
+    hr_plot_opts_default(&o);
+    if (args->width > 0)
+        o.width = args->width;
+    if (args->height > 0)
+        o.height = args->height;
+    o.hist = args->hist;
+    o.bins = args->bins;
+    o.color = args->color == 2 ? HR_PLOT_RGB
+            : args->color == 1 ? HR_PLOT_256 : HR_PLOT_MONO;
+    rc = hr_plot_build(&r->view, &o, &p, err);
+    if (rc == 0)
+        rc = hr_plot_text(p, &t);
+    if (rc == 0 && args->svg != NULL)
+        rc = hr_plot_svg_save(p, args->svg, err);
+    hr_plot_free(p);
+    if (rc != 0) {
+        hr_text_free(&t);
+        return rc;
+    }
+    return take(&t, text, err);
+}
+
+int hr_session_save(struct hr_session *s, const char *name,
+                    const char *path, struct hr_err *err)
+{
+    const struct hr_resident *r = find(s, name, "save", err);
+    struct hr_save_guard *guards = NULL;
+    int n = 0;
+    int i;
+    int rc;
+
+    if (r == NULL)
+        return HR_ENOENT;
+    guards = calloc((size_t)s->narrays + 1, sizeof *guards);
+    if (guards == NULL)
+        return HR_ENOMEM;
+    for (i = 0; i < s->narrays; i++) {
+        const struct hr_resident *o = s->arrays[i].r;
+
+        if (hr_array_mapped_file(o, &guards[n].dev, &guards[n].ino)) {
+            guards[n].name = o->name;
+            n++;
+        }
+    }
+    rc = hr_save_npy(&r->view, path, guards, n, err);
+    free(guards);
+    return rc;
+}
