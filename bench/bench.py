@@ -3,7 +3,7 @@
 
   /usr/bin/python3 bench/bench.py [--quick]
 
-Expects build/hotrun and build/libhotrun_core.a (cmake -S . -B build
+Expects build/hotrun and build/libhotrun.a (cmake -S . -B build
 -DCMAKE_BUILD_TYPE=RelWithDebInfo && cmake --build build -j2) and Debian's
 python3 with numpy.  It builds nothing of hotrun: it only compiles its own
 harness bench/gccrun.c (and gcc builds of bench/tasks/*.c) into a temporary
@@ -50,7 +50,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
 TASKS = os.path.join(BENCH, "tasks")
 HOTRUN = os.path.join(ROOT, "build", "hotrun")
-CORE = os.path.join(ROOT, "build", "libhotrun_core.a")
+CORE = os.path.join(ROOT, "build", "libhotrun.a")
 REFERENCE = os.path.join(os.path.dirname(ROOT), "shared", "reference")
 PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") \
     else sys.executable
@@ -293,17 +293,18 @@ def build_info(built):
 
 
 def build(tmp):
-    """Snapshots build/hotrun and build/libhotrun_core.a (so that a rebuild
+    """Snapshots build/hotrun and build/libhotrun.a (so that a rebuild
     during the run changes nothing), builds gccrun against the snapshot and
     speed.c with gcc -O2.  Returns (hotrun, gccrun, speed_so, built)."""
     built = os.path.getmtime(HOTRUN)
     hotrun = os.path.join(tmp, "hotrun")
-    core = os.path.join(tmp, "libhotrun_core.a")
+    core = os.path.join(tmp, "libhotrun.a")
     shutil.copy2(HOTRUN, hotrun)
     shutil.copy2(CORE, core)
     gccrun = os.path.join(tmp, "gccrun")
     sh(["gcc", "-std=gnu11", "-D_GNU_SOURCE", "-O3", "-march=native",
         "-Wall", "-Wextra", "-I", os.path.join(ROOT, "src"),
+        "-I", os.path.join(ROOT, "src", "util"),
         "-I", os.path.join(ROOT, "include"),
         os.path.join(BENCH, "gccrun.c"), "-o", gccrun, "-rdynamic",
         "-Wl,-z,noexecstack", "-Wl,--whole-archive", core,
@@ -878,7 +879,7 @@ def main():
         sys.exit(__doc__)
     cfg = QUICK if quick else FULL
     for path, what in ((HOTRUN, "build/hotrun"),
-                       (CORE, "build/libhotrun_core.a")):
+                       (CORE, "build/libhotrun.a")):
         if not os.path.exists(path):
             sys.exit(f"bench.py: {what} is missing; build first:\n  cmake -S "
                      ". -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo && cmake "

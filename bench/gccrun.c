@@ -5,7 +5,7 @@
  *
  *   gcc -std=gnu11 -D_GNU_SOURCE -O3 -march=native -Isrc -Iinclude \
  *       bench/gccrun.c -o gccrun -rdynamic \
- *       -Wl,--whole-archive build/libhotrun_core.a -Wl,--no-whole-archive \
+ *       -Wl,--whole-archive build/libhotrun.a -Wl,--no-whole-archive \
  *       -ltcc /usr/lib/x86_64-linux-gnu/tcc/libtcc1.a -lreadline \
  *       -lpthread -ldl -lm
  *

@@ -5,7 +5,7 @@
  *
  *     cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build
  *     gcc -std=gnu11 -O2 -D_GNU_SOURCE -Isrc -Iinclude bench/guard_bench.c \
- *         build/libhotrun_core.a -lpthread -lm -o /tmp/guard_bench
+ *         build/libhotrun.a -lpthread -lm -o /tmp/guard_bench
  *     /tmp/guard_bench [MB]
  *
  * Tasks: "trivial" returns at once; "sum" adds up MB megabytes (default

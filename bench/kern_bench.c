@@ -4,7 +4,7 @@
  * repository against the built library (cmake --build build):
  *
  *   gcc -std=gnu11 -D_GNU_SOURCE -O2 -Isrc -Iinclude bench/kern_bench.c \
- *       build/libhotrun_core.a -o /tmp/kern_bench \
+ *       build/libhotrun.a -o /tmp/kern_bench \
  *       -ltcc /usr/lib/x86_64-linux-gnu/tcc/libtcc1.a -lreadline \
  *       -lpthread -ldl -lm
  *   /tmp/kern_bench [rows cols [runs]]

@@ -250,6 +250,13 @@ float fmaxf(float x, float y);
 extern "C" {
 #endif
 
+/* Built into libhotrun, these functions stay visible to code that links
+ * the library (a task built by another compiler and loaded by a program
+ * of the user's); task files never see this. */
+#if defined(HR_BUILDING_LIB) && defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /* ---- resident arrays ---- */
 
 /* Element types, as NumPy names them. */
@@ -359,6 +366,10 @@ void hr_row_mins(const struct hr_array *a, double *out);
 void hr_row_maxs(const struct hr_array *a, double *out);
 void hr_col_mins(const struct hr_array *a, double *out);
 void hr_col_maxs(const struct hr_array *a, double *out);
+
+#if defined(HR_BUILDING_LIB) && defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }
