@@ -54,12 +54,27 @@ static int cmd_help(struct hr_ctx *ctx, int argc, char **argv)
     return HR_CMD_OK;
 }
 
+static void print_loaded(const struct hr_ctx *ctx, const char *lead,
+                         const struct hr_resident *r, const char *t)
+{
+    char shape[64], size[32];
+
+    hr_shape_format(&r->view, shape, sizeof shape);
+    hr_cmd_format_bytes((double)r->view.nbytes, size, sizeof size);
+    hr_cmd_note(ctx, "%s%s: %s %s, %s, %s%s%s%s", lead, r->name, shape,
+                hr_dtype_name(r->view.dtype), size, r->how,
+                t != NULL ? " (" : "", t != NULL ? t : "",
+                t != NULL ? ")" : "");
+}
+
 static int cmd_load(struct hr_ctx *ctx, int argc, char **argv)
 {
     struct hr_raw_spec raw = { 0 };
+    struct hr_csv_opts csv = { 0, -1, 0 };
     struct hr_err err = { { 0 } };
     int have_dtype = 0, have_shape = 0;
     const char *spec = NULL;
+    char t[32];
     int i;
 
     for (i = 1; i < argc; i++) {
@@ -78,6 +93,14 @@ static int cmd_load(struct hr_ctx *ctx, int argc, char **argv)
             have_shape = 1;
         } else if (strcmp(argv[i], "--order") == 0 && i + 1 < argc) {
             raw.fortran = argv[++i][0] == 'F' || argv[i][0] == 'f';
+        } else if (strcmp(argv[i], "--delimiter") == 0 && i + 1 < argc) {
+            if (hr_csv_parse_delimiter(argv[++i], &csv.delimiter) != 0) {
+                hr_cmd_error(ctx, "load: --delimiter wants one character "
+                             "(or tab, space), not '%s'", argv[i]);
+                return HR_CMD_ERR;
+            }
+        } else if (strcmp(argv[i], "--lenient") == 0) {
+            csv.lenient = 1;
         } else if (spec == NULL && argv[i][0] != '-') {
             spec = argv[i];
         } else {
@@ -85,35 +108,57 @@ static int cmd_load(struct hr_ctx *ctx, int argc, char **argv)
             return HR_CMD_ERR;
         }
     }
-    if (spec == NULL || have_dtype != have_shape) {
+    if (spec == NULL || (have_shape && !have_dtype)) {
         print_usage(ctx, hr_cmd_lookup("load"));
         return HR_CMD_ERR;
     }
-    if (hr_ctx_load(ctx, spec, have_dtype ? &raw : NULL, &err) != 0) {
+    if (have_dtype && !have_shape)
+        csv.dtype = raw.dtype;      /* --dtype alone: CSV values */
+    if (hr_ctx_load(ctx, spec, have_shape ? &raw : NULL, &csv, &err) != 0) {
         hr_cmd_error(ctx, "%s", err.msg);
         ctx->input_errors++;
         return HR_CMD_ERR;
     }
-    {
-        const struct hr_resident *r = ctx->last_loaded;
-        char shape[64], size[32], t[32];
-
-        hr_shape_format(&r->view, shape, sizeof shape);
-        hr_cmd_format_bytes((double)r->view.nbytes, size, sizeof size);
-        hr_cmd_format_ms(ctx->last_load_ms, t, sizeof t);
-        hr_cmd_note(ctx, "loaded %s: %s %s, %s, %s (%s)", r->name, shape,
-                   hr_dtype_name(r->view.dtype), size, r->how, t);
+    hr_cmd_format_ms(ctx->last_load_ms, t, sizeof t);
+    if (ctx->nloaded == 1) {
+        print_loaded(ctx, "loaded ", ctx->last_loaded, t);
+        return HR_CMD_OK;
     }
+    hr_cmd_note(ctx, "loaded %d arrays from %s (%s)", ctx->nloaded,
+                ctx->last_loaded->path, t);
+    for (i = 0; i < ctx->nloaded; i++)
+        print_loaded(ctx, "  ", ctx->loaded[i], NULL);
     return HR_CMD_OK;
+}
+
+/* arrays -v: where an array came from, its columns and attributes. */
+static void print_details(const struct hr_resident *r)
+{
+    int i;
+
+    printf("    from %s%s%s (%s)\n", r->path, r->origin != NULL ? ":" : "",
+           r->origin != NULL ? r->origin : "",
+           r->format != NULL ? r->format : "?");
+    if (r->ncolumns > 0) {
+        printf("    columns");
+        for (i = 0; i < r->ncolumns; i++)
+            printf("%s %s", i > 0 ? "," : "", r->columns[i]);
+        printf("\n");
+    }
+    for (i = 0; i < r->nattrs; i++)
+        printf("    attribute %s\n", r->attrs[i]);
 }
 
 static int cmd_arrays(struct hr_ctx *ctx, int argc, char **argv)
 {
     int wname = 4, wshape = 5, whow = 6;    /* the headings' widths */
+    int verbose = argc == 2 && strcmp(argv[1], "-v") == 0;
     int i;
 
-    (void)argc;
-    (void)argv;
+    if (argc > 1 && !verbose) {
+        print_usage(ctx, hr_cmd_lookup("arrays"));
+        return HR_CMD_ERR;
+    }
     if (ctx->narrays == 0) {
         hr_cmd_note(ctx, "no arrays (load [NAME=]FILE)");
         return HR_CMD_OK;
@@ -144,6 +189,8 @@ static int cmd_arrays(struct hr_ctx *ctx, int argc, char **argv)
                (long long)r->view.nbytes, whow, r->how, r->path,
                (r->view.flags & HR_C_CONTIGUOUS) || r->view.ndim < 2
                    ? "" : " (fortran order)");
+        if (verbose)
+            print_details(r);
     }
     return HR_CMD_OK;
 }
@@ -406,12 +453,13 @@ static const struct hr_cmd commands[] = {
       "forget the module compiled from a task file", "unload tasks/demo.c",
       HR_ARG_FILE },
     { "load", cmd_load, -2,
-      "load [NAME=]FILE [--dtype T --shape S [--order C|F]]",
-      "load an array: .npy, or raw binary with --dtype and --shape",
-      "load prices=data/prices.npy", HR_ARG_FILE },
-    { "arrays", cmd_arrays, 1, "arrays",
-      "show the resident arrays (* marks the default)", "arrays",
-      HR_ARG_NONE },
+      "load [NAME=]FILE[:MEMBER] [--dtype T [--shape S [--order C|F]]] "
+      "[--delimiter C] [--lenient]",
+      "load arrays: .npy .npz HDF5 CSV/TSV (raw: --dtype and --shape)",
+      "load prices=data/prices.csv", HR_ARG_FILE },
+    { "arrays", cmd_arrays, -1, "arrays [-v]",
+      "show the resident arrays (* the default; -v: origin, columns)",
+      "arrays -v", HR_ARG_NONE },
     { "use", cmd_use, 2, "use NAME", "make the array NAME the default",
       "use prices", HR_ARG_ARRAY },
     { "checksum", cmd_checksum, -1, "checksum [NAME]",

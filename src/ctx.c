@@ -35,6 +35,7 @@ void hr_ctx_close(struct hr_ctx *ctx)
     for (i = 0; i < ctx->nmods; i++)
         hr_jit_free(ctx->mods[i]);
     free(ctx->arrays);
+    free(ctx->loaded);
     free(ctx->mods);
     free(ctx->last_reload);
     free(ctx->last_run);
@@ -70,17 +71,41 @@ static int valid_name(const char *s, size_t n)
     return 1;
 }
 
+/* Registers the arrays of l (taking them): each replaces the array of its
+ * name or is appended.  Cannot fail: ctx->arrays has room for l->n more. */
+static void register_all(struct hr_ctx *ctx, struct hr_array_list *l,
+                         const struct hr_resident **loaded)
+{
+    int i, k, j;
+
+    for (k = 0; k < l->n; k++) {
+        i = find_array(ctx, l->items[k]->name);
+        if (i < 0) {
+            i = ctx->narrays++;
+        } else {
+            for (j = 0; j < k; j++)     /* a name twice in one file */
+                if (loaded[j] == ctx->arrays[i])
+                    loaded[j] = l->items[k];
+            hr_array_free(ctx->arrays[i]);
+        }
+        ctx->arrays[i] = l->items[k];
+        loaded[k] = l->items[k];
+        l->items[k] = NULL;
+    }
+}
+
 int hr_ctx_load(struct hr_ctx *ctx, const char *spec,
-                const struct hr_raw_spec *raw, struct hr_err *err)
+                const struct hr_raw_spec *raw, const struct hr_csv_opts *csv,
+                struct hr_err *err)
 {
     struct hr_load_opts lo = { 0 };
-    struct hr_resident *r = NULL;
+    struct hr_array_list l = { NULL, 0 };
     struct hr_resident **grown = NULL;
+    const struct hr_resident **loaded = NULL;
     const char *eq = strchr(spec, '=');
     const char *path = spec;
     char *name = NULL;
     struct timespec t0, t1;
-    int i;
     int rc;
 
     if (eq != NULL && valid_name(spec, (size_t)(eq - spec))) {
@@ -91,37 +116,54 @@ int hr_ctx_load(struct hr_ctx *ctx, const char *spec,
     }
     lo.mode = ctx->load;
     lo.raw = raw;
+    lo.csv = csv;
     lo.progress = hr_progress_update;
     lo.progress_ud = ctx->bar;
     hr_progress_label(ctx->bar, path);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    rc = hr_array_load(path, name, &lo, &r, err);
+    rc = hr_array_load_all(path, name, &lo, &l, err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     hr_progress_done(ctx->bar);
     hr_progress_label(ctx->bar, NULL);
     free(name);
     if (rc != 0)
         return rc;
-    ctx->last_load_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-                        (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-    ctx->last_loaded = r;
-    i = find_array(ctx, r->name);
-    if (i >= 0) {
-        hr_array_free(ctx->arrays[i]);
-        ctx->arrays[i] = r;
-        return 0;
-    }
-    grown = realloc(ctx->arrays, (size_t)(ctx->narrays + 1) * sizeof *grown);
-    if (grown == NULL) {
-        ctx->last_loaded = NULL;
-        hr_array_free(r);
+    grown = realloc(ctx->arrays, (size_t)(ctx->narrays + l.n) *
+                    sizeof *grown);
+    if (grown != NULL)
+        ctx->arrays = grown;
+    loaded = calloc((size_t)l.n, sizeof *loaded);
+    if (grown == NULL || loaded == NULL) {
+        free(loaded);
+        hr_array_list_free(&l);
+        hr_err_set(err, "%s: out of memory", path);
         return HR_ENOMEM;
     }
-    ctx->arrays = grown;
-    ctx->arrays[ctx->narrays++] = r;
+    register_all(ctx, &l, loaded);
+    free(ctx->loaded);
+    ctx->loaded = loaded;
+    ctx->nloaded = l.n;
+    ctx->last_loaded = loaded[0];
+    ctx->last_load_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+                        (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    hr_array_list_free(&l);
     if (ctx->current < 0)
         ctx->current = 0;
     return 0;
+}
+
+struct hr_resident *hr_ctx_resident_of(const struct hr_ctx *ctx,
+                                       const struct hr_array *view)
+{
+    int i;
+
+    for (i = 0; view != NULL && i < ctx->narrays; i++) {
+        if (&ctx->arrays[i]->view == view ||
+            (ctx->arrays[i]->view.data == view->data &&
+             ctx->arrays[i]->view.name == view->name))
+            return ctx->arrays[i];
+    }
+    return NULL;
 }
 
 struct hr_resident *hr_ctx_array(const struct hr_ctx *ctx, const char *name)
@@ -288,6 +330,12 @@ static const struct hr_array *lookup(void *ud, const char *name)
     return r != NULL ? &r->view : NULL;
 }
 
+static const struct hr_resident *resident(void *ud,
+                                          const struct hr_array *view)
+{
+    return hr_ctx_resident_of(ud, view);
+}
+
 static void locate(void *ud, uintptr_t pc, char *buf, size_t len)
 {
     const struct hr_ctx *ctx = ud;
@@ -343,6 +391,7 @@ int hr_ctx_run(struct hr_ctx *ctx, const struct hr_module *mod,
     env.argc = argc;
     env.argv = argv;
     env.lookup = lookup;
+    env.resident = resident;
     env.progress = progress;
     env.ud = ctx;
     go.timeout_s = ctx->timeout_s;

@@ -31,6 +31,9 @@ struct hr_ctx {
     int failures;                   /* failed commands (exit status) */
     int input_errors;               /* of those, usage or input errors */
     const struct hr_resident *last_loaded;  /* borrowed: by hr_ctx_load */
+    const struct hr_resident **loaded;  /* owned array of borrowed items:
+                                           every array of the last load */
+    int nloaded;
     double last_load_ms;            /* how long that load took */
     char *last_reload;              /* owned: last `reload` path */
     char *last_run;                 /* owned: last `run` line */
@@ -51,11 +54,19 @@ struct hr_result {
 int hr_ctx_open(struct hr_ctx **out);
 void hr_ctx_close(struct hr_ctx *ctx);
 
-/* Loads "[NAME=]FILE" (raw may be NULL for .npy).  A name already in use
- * is replaced only after the new file loaded.  Returns 0 or the loader's
- * code; on failure the session is unchanged. */
+/* Loads "[NAME=]FILE[:MEMBER]" (raw: a raw binary file, else the format
+ * is found by content; csv: CSV options, or NULL).  Every array the file
+ * gives is registered (an .npz: one per member); ctx->loaded lists them.
+ * A name already in use is replaced only after the new file loaded.
+ * Returns 0 or the loader's code; on failure the session is unchanged. */
 int hr_ctx_load(struct hr_ctx *ctx, const char *spec,
-                const struct hr_raw_spec *raw, struct hr_err *err);
+                const struct hr_raw_spec *raw, const struct hr_csv_opts *csv,
+                struct hr_err *err);
+
+/* The resident whose view a task was given (the pointer, or a copy of the
+ * view), or NULL. */
+struct hr_resident *hr_ctx_resident_of(const struct hr_ctx *ctx,
+                                       const struct hr_array *view);
 
 /* The resident array called name (NULL: the default), or NULL. */
 struct hr_resident *hr_ctx_array(const struct hr_ctx *ctx, const char *name);

@@ -135,6 +135,37 @@ static int check_header_text(const char *path, int version,
 int hr_npy_read_header(const char *path, int fd, int64_t fsize,
                        struct hr_npy_header *out, struct hr_err *err)
 {
+    return hr_npy_read_header_at(path, fd, 0, fsize, out, err);
+}
+
+/* Reads from a file descriptor at a base offset. */
+struct fd_src {
+    int fd;
+    int64_t base;
+};
+
+static ssize_t fd_read(void *ud, void *buf, size_t n, int64_t off)
+{
+    const struct fd_src *src = ud;
+
+    return hr_fileio_pread_full(src->fd, buf, n, (off_t)(src->base + off));
+}
+
+int hr_npy_read_header_at(const char *path, int fd, int64_t base,
+                          int64_t fsize, struct hr_npy_header *out,
+                          struct hr_err *err)
+{
+    struct fd_src src = { fd, base };
+
+    return hr_npy_read_header_from(path, fd_read, &src, fsize, out, err);
+}
+
+int hr_npy_read_header_from(const char *path,
+                            ssize_t (*rd)(void *ud, void *buf, size_t n,
+                                          int64_t off),
+                            void *ud, int64_t fsize,
+                            struct hr_npy_header *out, struct hr_err *err)
+{
     static const unsigned char magic[6] = { 0x93, 'N', 'U', 'M', 'P', 'Y' };
     unsigned char pre[12];
     struct hr_npyhdr nh;
@@ -146,8 +177,7 @@ int hr_npy_read_header(const char *path, int fd, int64_t fsize,
     int rc = HR_EFORMAT;
 
     memset(out, 0, sizeof *out);
-    got = hr_fileio_pread_full(fd, pre, fsize < 12 ? (size_t)fsize : 12,
-                               0);
+    got = rd(ud, pre, fsize < 12 ? (size_t)fsize : 12, 0);
     if (got < 0) {
         hr_err_set(err, "%s: read failed: %s", path,
                    hr_fileio_errtext(errno, txt, sizeof txt));
@@ -201,7 +231,7 @@ int hr_npy_read_header(const char *path, int fd, int64_t fsize,
         rc = HR_ENOMEM;
         goto out;
     }
-    got = hr_fileio_pread_full(fd, text, (size_t)hlen, (off_t)prefix);
+    got = rd(ud, text, (size_t)hlen, prefix);
     if (got != hlen) {
         hr_err_set(err, "%s: read failed: %s", path, got < 0 ?
                    hr_fileio_errtext(errno, txt, sizeof txt) :

@@ -7,6 +7,7 @@
 #define HR_NPY_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "hotrun.h"
 #include "err.h"
@@ -29,6 +30,21 @@ struct hr_npy_header {
  * or HR_ENOMEM. */
 int hr_npy_read_header(const char *path, int fd, int64_t fsize,
                        struct hr_npy_header *out, struct hr_err *err);
+
+/* The same for a .npy stream of size bytes that starts at byte base of fd
+ * (a member stored in an .npz archive); out->offset counts from base. */
+int hr_npy_read_header_at(const char *path, int fd, int64_t base,
+                          int64_t size, struct hr_npy_header *out,
+                          struct hr_err *err);
+
+/* The same for a stream read through rd(ud, buf, n, off): n bytes at off
+ * into buf, returning the count (short only at the end) or -1 with errno
+ * set.  The header is read with two calls, at 0 and after the preamble. */
+int hr_npy_read_header_from(const char *path,
+                            ssize_t (*rd)(void *ud, void *buf, size_t n,
+                                          int64_t off),
+                            void *ud, int64_t size,
+                            struct hr_npy_header *out, struct hr_err *err);
 
 /* Writes a C-order float64 array of the given shape to path as .npy
  * version 1.0, atomically (temp file + rename).  Used by --demo and tests.

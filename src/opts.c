@@ -11,9 +11,11 @@ static const char usage[] =
 "Keep arrays resident in memory and run C task files over them, recompiled\n"
 "in memory (libtcc) in milliseconds on every reload.\n"
 "\n"
-"Each FILE is a NumPy .npy file (or raw binary with --dtype/--shape) loaded\n"
-"once; the first is the default array passed to tasks.  With a terminal on\n"
-"stdin hotrun opens a prompt; otherwise it reads commands from stdin.\n"
+"Each FILE (.npy, .npz, HDF5 or CSV/TSV, told apart by content; raw binary\n"
+"with --dtype/--shape; FILE:MEMBER picks one array of an .npz or HDF5\n"
+"file) is loaded once; the first is the default array passed to tasks.\n"
+"With a terminal on stdin hotrun opens a prompt; otherwise it reads\n"
+"commands from stdin.\n"
 "\n"
 "options:\n"
 "  -t, --task FILE        reload the task file FILE at start (repeatable)\n"
@@ -28,6 +30,10 @@ static const char usage[] =
 "      --shape SHAPE      raw binary files: shape, e.g. 5000x5000\n"
 "      --order C|F        raw binary files: row-major (C, default) or\n"
 "                         column-major (F)\n"
+"      --delimiter C      CSV/TSV files: the delimiter (default: sniffed;\n"
+"                         tab, space: runs of blanks)\n"
+"      --lenient          CSV/TSV files: a cell that is not a number is NaN\n"
+"                         (--dtype alone: the CSV values' dtype)\n"
 "      --timeout SEC      stop a task that runs longer than SEC seconds\n"
 "      --isolate          run each task in a forked child process\n"
 "      --demo             make (once) and load the 5000x5000 float64 demo\n"
@@ -66,7 +72,7 @@ static int push(char ***list, int *n, char *s)
 
 enum {
     OPT_JSON = 256, OPT_LOAD, OPT_DTYPE, OPT_SHAPE, OPT_ORDER, OPT_TIMEOUT,
-    OPT_ISOLATE, OPT_DEMO
+    OPT_ISOLATE, OPT_DEMO, OPT_DELIMITER, OPT_LENIENT
 };
 
 static const struct option longopts[] = {
@@ -82,6 +88,8 @@ static const struct option longopts[] = {
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "isolate", no_argument, NULL, OPT_ISOLATE },
     { "demo", no_argument, NULL, OPT_DEMO },
+    { "delimiter", required_argument, NULL, OPT_DELIMITER },
+    { "lenient", no_argument, NULL, OPT_LENIENT },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
@@ -110,6 +118,7 @@ int hr_opts_parse(int argc, char **argv, struct hr_opts *opts,
 
     memset(opts, 0, sizeof *opts);
     opts->load = HR_LOAD_MMAP;
+    opts->csv.dtype = -1;
     optind = 1;
     opterr = 0;
     while (rc == 0) {
@@ -179,6 +188,15 @@ int hr_opts_parse(int argc, char **argv, struct hr_opts *opts,
         case OPT_DEMO:
             opts->demo = 1;
             break;
+        case OPT_DELIMITER:
+            rc = hr_csv_parse_delimiter(optarg, &opts->csv.delimiter);
+            if (rc != 0)
+                hr_err_set(err, "hotrun: --delimiter wants one character "
+                           "(or tab, space), not '%s'", optarg);
+            break;
+        case OPT_LENIENT:
+            opts->csv.lenient = 1;
+            break;
         case 'q':
             opts->quiet = 1;
             break;
@@ -200,10 +218,14 @@ int hr_opts_parse(int argc, char **argv, struct hr_opts *opts,
     }
     if (rc != 0)
         return rc;
-    if (opts->have_raw != opts->have_shape) {
+    if (opts->have_shape && !opts->have_raw) {
         hr_err_set(err, "hotrun: raw binary files need both --dtype and "
                    "--shape");
         return HR_EINVAL;
+    }
+    if (opts->have_raw && !opts->have_shape) {
+        opts->csv.dtype = opts->raw.dtype;  /* --dtype alone: CSV values */
+        opts->have_raw = 0;
     }
     if (opts->json && opts->batch == NULL) {
         hr_err_set(err, "hotrun: --json goes with --batch");

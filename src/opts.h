@@ -21,9 +21,10 @@ struct hr_opts {
     int isolate;            /* --isolate */
     double timeout_s;       /* --timeout SEC, 0 none */
     enum hr_load_mode load; /* --load=mmap|read */
-    int have_raw;           /* --dtype given */
+    int have_raw;           /* --dtype and --shape given: raw files */
     struct hr_raw_spec raw; /* --dtype, --shape, --order */
     int have_shape;
+    struct hr_csv_opts csv; /* --dtype alone, --delimiter, --lenient */
     int help;               /* --help printed: exit 0 */
     int version;            /* --version printed: exit 0 */
 };

@@ -44,7 +44,7 @@ static int setup_demo(struct hr_ctx *ctx)
     hr_progress_done(bar);
     if (asprintf(&spec, "demo=%s", path) < 0)
         goto out;
-    if (hr_ctx_load(ctx, spec, NULL, &err) != 0) {
+    if (hr_ctx_load(ctx, spec, NULL, NULL, &err) != 0) {
         hr_cmd_error(ctx, "%s", err.msg);
         goto out;
     }
@@ -84,7 +84,8 @@ int hr_start(const struct hr_opts *opts, struct hr_ctx **out,
         struct hr_err err = { { 0 } };
 
         if (hr_ctx_load(ctx, opts->arrays[i],
-                        opts->have_raw ? &opts->raw : NULL, &err) != 0) {
+                        opts->have_raw ? &opts->raw : NULL, &opts->csv,
+                        &err) != 0) {
             hr_cmd_error(ctx, "%s", err.msg);
             goto out;
         }

@@ -374,7 +374,7 @@ static struct hr_ctx *session(struct fx *f)
     fclose(fp);
     assert_int_equal(hr_ctx_open(&ctx), 0);
     ctx->include_dir = HR_SOURCE_DIR "/include";
-    assert_int_equal(hr_ctx_load(ctx, in(f, "a.npy"), NULL, &err), 0);
+    assert_int_equal(hr_ctx_load(ctx, in(f, "a.npy"), NULL, NULL, &err), 0);
     return ctx;
 }
 

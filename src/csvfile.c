@@ -1,0 +1,488 @@
+/* csvfile.c - load CSV/TSV text as a 2-d array: sniff, header, both passes */
+#include "csvfile.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "csv_rows.h"
+#include "fileio.h"
+#include "numparse.h"
+#include "pool.h"
+
+#define SMALL ((int64_t)1 << 20)       /* one chunk below this */
+#define CHUNK_BYTES ((int64_t)8 << 20)  /* chunk size of big files */
+#define MAX_CHUNKS 4096
+#define SNIFF_BYTES ((size_t)64 << 10)
+#define SNIFF_LINES 32
+
+/* One chunk of the text, between two line starts. */
+struct chunk {
+    const char *b;
+    const char *e;
+    struct hr_csv_count cnt[2];     /* pass 1, outside / inside quotes */
+    int quoted;                     /* starts inside a quoted field */
+    int64_t line0;
+    int64_t row0;
+    int64_t rows;
+    struct hr_csv_fail fail;
+};
+
+/* The parallel work. */
+struct job {
+    const struct hr_csv_fmt *f;
+    const struct hr_load_opts *opts;
+    struct chunk *chunks;
+    void *out;
+    atomic_llong done;          /* bytes through pass 1 and 2 */
+    int64_t total;
+};
+
+/* ---- options and the first lines ---- */
+
+static int csv_dtype(int dtype)
+{
+    return dtype == HR_FLOAT64 || dtype == HR_FLOAT32 ||
+           (dtype >= HR_INT8 && dtype <= HR_UINT64);
+}
+
+static int check_opts(const char *path, const struct hr_csv_opts *o,
+                      int dtype, struct hr_err *err)
+{
+    if (!csv_dtype(dtype)) {
+        hr_err_set(err, "%s: --dtype %s cannot hold CSV values (float64, "
+                   "float32 or an integer type)", path,
+                   hr_dtype_name(dtype));
+        return HR_EINVAL;
+    }
+    if (o->lenient && dtype != HR_FLOAT64 && dtype != HR_FLOAT32) {
+        hr_err_set(err, "%s: --lenient reads bad cells as NaN, which %s "
+                   "cannot hold", path, hr_dtype_name(dtype));
+        return HR_EINVAL;
+    }
+    if (o->delimiter != 0 && (o->delimiter == '"' || o->delimiter == '#' ||
+                              o->delimiter == '\n' || o->delimiter == '\r' ||
+                              (o->delimiter >= '0' && o->delimiter <= '9') ||
+                              o->delimiter == '.' || o->delimiter == '-' ||
+                              o->delimiter == '+')) {
+        hr_err_set(err, "%s: '%c' cannot be the delimiter", path,
+                   o->delimiter);
+        return HR_EINVAL;
+    }
+    return 0;
+}
+
+/* How many of each candidate delimiter the record at p has outside
+ * quotes; returns the next line start, or NULL when the sample ends. */
+static const char *count_delims(const char *p, const char *end,
+                                const char *cand, int *counts)
+{
+    int q = 0;
+    int k;
+
+    memset(counts, 0, 4 * sizeof *counts);
+    for (; p < end; p++) {
+        if (*p == '"')
+            q = !q;
+        else if (*p == '\n' && !q)
+            return p + 1;
+        for (k = 0; k < 4 && !q; k++)
+            counts[k] += *p == cand[k];
+    }
+    return NULL;
+}
+
+/* The delimiter: the first of , tab ; | that every sampled record has
+ * equally often; else the one the first record has most of; else blank
+ * runs when the first record has several words; else ',' (one column). */
+static int sniff(const struct hr_csv_fmt *f, const char *p)
+{
+    static const char cand[4] = { ',', '\t', ';', '|' };
+    const char *end = f->end - p > (ptrdiff_t)SNIFF_BYTES
+                      ? p + SNIFF_BYTES : f->end;
+    int first[4] = { 0 };
+    int counts[4];
+    int same[4] = { 1, 1, 1, 1 };
+    int lines = 0;
+    const char *next;
+    const char *s;
+    int best = -1;
+    int k;
+
+    while (p < end && lines < SNIFF_LINES) {
+        if (!hr_csv_is_record(f, p)) {
+            s = memchr(p, '\n', (size_t)(end - p));
+            p = s != NULL ? s + 1 : end;
+            continue;
+        }
+        next = count_delims(p, end, cand, counts);
+        if (next == NULL && end < f->end)
+            break;      /* a record cut by the sample's end */
+        for (k = 0; k < 4; k++) {
+            if (lines == 0)
+                first[k] = counts[k];
+            else if (counts[k] != first[k])
+                same[k] = 0;
+        }
+        lines++;
+        p = next != NULL ? next : end;
+    }
+    for (k = 0; k < 4; k++) {
+        if (same[k] && first[k] > 0)
+            return cand[k];
+        if (first[k] > 0 && (best < 0 || first[k] > first[best]))
+            best = k;
+    }
+    return best >= 0 ? cand[best] : 0;
+}
+
+/* Blank runs between words in the record at p? */
+static int has_words(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    while (p < end && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+        p++;
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    return p < end && *p != '\n' && *p != '\r';
+}
+
+/* A header cell: neither a number nor empty nor an NA spelling. */
+static int is_name(const char *s)
+{
+    size_t n = strlen(s);
+    double v;
+
+    while (n > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n == 0 || hr_csv_is_na(s, n))
+        return 0;
+    return hr_numparse_f64(s, s + n, &v) != s + n;
+}
+
+/* Trims blanks around each name, in place. */
+static void trim_names(char **names, int n)
+{
+    size_t len;
+    size_t k;
+    int i;
+
+    for (i = 0; i < n; i++) {
+        for (k = 0; names[i][k] == ' ' || names[i][k] == '\t'; k++)
+            continue;
+        memmove(names[i], names[i] + k, strlen(names[i] + k) + 1);
+        len = strlen(names[i]);
+        while (len > 0 && (names[i][len - 1] == ' ' ||
+                           names[i][len - 1] == '\t'))
+            names[i][--len] = '\0';
+    }
+}
+
+/* ---- the passes ---- */
+
+static void progress(struct job *j, int64_t bytes)
+{
+    int64_t done = atomic_fetch_add(&j->done, bytes) + bytes;
+
+    if (j->opts->progress != NULL)
+        j->opts->progress(j->opts->progress_ud, done, j->total);
+}
+
+static void count_chunks(void *ud, int64_t begin, int64_t end)
+{
+    struct job *j = ud;
+    int64_t i;
+
+    for (i = begin; i < end; i++) {
+        hr_csv_count(j->f, j->chunks[i].b, j->chunks[i].e,
+                     j->chunks[i].cnt);
+        progress(j, j->chunks[i].e - j->chunks[i].b);
+    }
+}
+
+static void convert_chunks(void *ud, int64_t begin, int64_t end)
+{
+    struct job *j = ud;
+    struct chunk *c;
+    int64_t n;
+    int64_t i;
+
+    for (i = begin; i < end; i++) {
+        c = &j->chunks[i];
+        n = hr_csv_rows(j->f, c->b, c->e, c->quoted, c->line0, j->out,
+                        c->row0, c->rows, &c->fail);
+        if (n >= 0 && n != c->rows) {
+            snprintf(c->fail.msg, sizeof c->fail.msg, "%s:%lld: fewer rows "
+                     "than the first pass counted (the file changed while "
+                     "loading?)", j->f->path, (long long)c->line0);
+            c->fail.line = c->line0;
+            c->fail.code = HR_EFORMAT;
+        }
+        progress(j, c->e - c->b);
+    }
+}
+
+/* Cuts [b, end) into chunks that start at line starts. */
+static struct chunk *cut(const char *b, const char *end, int64_t *n)
+{
+    int64_t size = end - b;
+    int64_t k = size < SMALL ? 1 : size / CHUNK_BYTES;
+    int64_t threads = hr_pool_nthreads();
+    struct chunk *c;
+    const char *s;
+    int64_t i;
+
+    if (size >= SMALL && k < 4 * threads)
+        k = 4 * threads;
+    k = k < 1 ? 1 : k > MAX_CHUNKS ? MAX_CHUNKS : k;
+    c = calloc((size_t)k, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c[0].b = b;
+    for (i = 1; i < k; i++) {
+        s = b + size / k * i;
+        if (s[-1] != '\n') {
+            s = memchr(s, '\n', (size_t)(end - s));
+            s = s != NULL ? s + 1 : end;
+        }
+        c[i].b = s > c[i - 1].b ? s : c[i - 1].b;
+        c[i - 1].e = c[i].b;
+    }
+    c[k - 1].e = end;
+    *n = k;
+    return c;
+}
+
+/* Both passes over the data from b: rows counted, memory made, values
+ * converted. */
+static int passes(const struct hr_csv_fmt *f, const struct hr_load_req *req,
+                  const char *b, int64_t line, const char *name,
+                  struct hr_resident **out, struct hr_err *err)
+{
+    struct job j;
+    struct hr_layout lay;
+    struct chunk *c = NULL;
+    int64_t n = 0;
+    int64_t rows = 0;
+    int64_t i;
+    int quoted = 0;
+    int rc = HR_ENOMEM;
+
+    memset(&j, 0, sizeof j);
+    memset(&lay, 0, sizeof lay);
+    c = cut(b, f->end, &n);
+    if (c == NULL) {
+        hr_err_set(err, "%s: out of memory", f->path);
+        return HR_ENOMEM;
+    }
+    j.f = f;
+    j.opts = req->opts;
+    j.chunks = c;
+    j.total = 2 * (f->end - b);
+    atomic_init(&j.done, 0);
+    hr_pool_for(n, 1, count_chunks, &j);
+    for (i = 0; i < n; i++) {
+        c[i].quoted = quoted;
+        c[i].line0 = line;
+        c[i].row0 = rows;
+        c[i].rows = c[i].cnt[quoted].records;
+        rows += c[i].rows;
+        line += c[i].cnt[quoted].lines;
+        quoted = c[i].cnt[quoted].end_quoted;
+    }
+    if (rows == 0) {
+        hr_err_set(err, "%s: a header row and no data rows (is it a "
+                   "table of numbers?)", f->path);
+        rc = HR_EFORMAT;
+        goto out;
+    }
+    lay.dtype = f->dtype;
+    lay.ndim = 2;
+    lay.shape[0] = rows;
+    lay.shape[1] = f->ncols;
+    if (hr_shape_bytes(2, lay.shape, hr_dtype_size(f->dtype), &lay.size,
+                       &lay.nbytes) < 0) {
+        hr_err_set(err, "%s: too many values", f->path);
+        rc = HR_EFORMAT;
+        goto out;
+    }
+    rc = hr_loader_new(req->path, name, &lay, out, err);
+    if (rc == 0)
+        rc = hr_loader_alloc(f->path, *out, &j.out, err);
+    if (rc != 0)
+        goto out;
+    if (j.out != NULL)
+        hr_pool_for(n, 1, convert_chunks, &j);
+    for (i = 0; i < n && rc == 0; i++) {
+        if (c[i].fail.line != 0) {
+            hr_err_set(err, "%s", c[i].fail.msg);
+            rc = c[i].fail.code != 0 ? c[i].fail.code : HR_EFORMAT;
+        }
+    }
+    if (rc == 0)
+        rc = hr_loader_seal(f->path, *out, 0, err);
+out:
+    free(c);
+    return rc;
+}
+
+/* ---- the file ---- */
+
+/* Skips blank and comment lines from p; *line counts them. */
+static const char *skip_preamble(const struct hr_csv_fmt *f, const char *p,
+                                 int64_t *line)
+{
+    const char *nl;
+
+    while (p < f->end && !hr_csv_is_record(f, p)) {
+        nl = memchr(p, '\n', (size_t)(f->end - p));
+        p = nl != NULL ? nl + 1 : f->end;
+        (*line)++;
+    }
+    return p;
+}
+
+/* Sets up f from the first record at p: delimiter, header, columns.  On
+ * success *data is where the values start (on line *line). */
+static int first_record(struct hr_csv_fmt *f, const struct hr_csv_opts *o,
+                        const char *p, const char **data, int64_t *line,
+                        struct hr_err *err)
+{
+    char **cells = NULL;
+    const char *next = NULL;
+    const char *s;
+    char msg[256];
+    int header = 0;
+    int n = 0;
+    int i;
+    int rc;
+
+    f->delim = o->delimiter != 0 ? o->delimiter : sniff(f, p);
+    if (f->delim == 0)
+        f->delim = has_words(p, f->end) ? ' ' : ',';
+    f->quote = f->delim == ' ' ? 0 : '"';
+    rc = hr_csv_split(f, p, &cells, &n, &next, msg, sizeof msg);
+    if (rc != 0) {
+        if (rc == HR_ENOMEM)
+            hr_err_set(err, "%s: out of memory", f->path);
+        else
+            hr_err_set(err, "%s:%lld: %s", f->path, (long long)*line, msg);
+        return rc;
+    }
+    for (i = 0; i < n && !header; i++)
+        header = is_name(cells[i]);
+    f->ncols = n;
+    *data = p;
+    if (header) {
+        trim_names(cells, n);
+        f->columns = cells;
+        for (s = p; s < next; s++)
+            *line += *s == '\n';
+        *data = next;
+    } else {
+        hr_loader_free_strings(cells, n);
+    }
+    return 0;
+}
+
+int hr_csv_load(const struct hr_load_req *req, struct hr_array_list *out,
+                struct hr_err *err)
+{
+    static const struct hr_csv_opts defaults = { 0, -1, 0 };
+    const struct hr_csv_opts *o = req->opts->csv != NULL ? req->opts->csv
+                                                         : &defaults;
+    struct hr_csv_fmt f;
+    struct hr_resident *r = NULL;
+    const char *data = NULL;
+    const char *p;
+    char *map = NULL;
+    char *name = NULL;
+    char txt[128];
+    int64_t line = 1;
+    int rc;
+
+    memset(&f, 0, sizeof f);
+    f.path = req->path;
+    f.dtype = o->dtype < 0 ? HR_FLOAT64 : o->dtype;
+    f.lenient = o->lenient;
+    rc = check_opts(req->path, o, f.dtype, err);
+    if (rc != 0)
+        return rc;
+    map = mmap(NULL, (size_t)req->fsize, PROT_READ, MAP_PRIVATE, req->fd, 0);
+    if (map == MAP_FAILED) {
+        hr_err_set(err, "%s: cannot map %lld bytes: %s", req->path,
+                   (long long)req->fsize,
+                   hr_fileio_errtext(errno, txt, sizeof txt));
+        return errno == ENOMEM ? HR_ENOMEM : HR_EIO;
+    }
+    madvise(map, (size_t)req->fsize, MADV_WILLNEED);
+    f.text = map;
+    f.end = map + req->fsize;
+    p = map;
+    if (req->fsize >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+        f.bom = 3;
+        p += 3;
+    }
+    p = skip_preamble(&f, p, &line);
+    if (p == f.end) {
+        hr_err_set(err, "%s: no rows: the file has only blank and comment "
+                   "lines", req->path);
+        rc = HR_EFORMAT;
+        goto out;
+    }
+    rc = first_record(&f, o, p, &data, &line, err);
+    if (rc != 0)
+        goto out;
+    name = req->name != NULL ? strdup(req->name)
+                             : hr_loader_default_name(req->path);
+    rc = name != NULL ? passes(&f, req, data, line, name, &r, err)
+                      : HR_ENOMEM;
+    if (rc == HR_ENOMEM && name == NULL)
+        hr_err_set(err, "%s: out of memory", req->path);
+    if (rc == 0) {
+        r->format = "csv";
+        r->how = "parse";
+        r->columns = f.columns;
+        r->ncolumns = f.columns != NULL ? f.ncols : 0;
+        f.columns = NULL;
+        rc = hr_array_list_push(out, r);
+        r = NULL;
+    }
+out:
+    hr_array_free(r);
+    hr_loader_free_strings(f.columns, f.ncols);
+    free(name);
+    munmap(map, (size_t)req->fsize);
+    return rc;
+}
+
+int hr_csv_parse_delimiter(const char *s, int *out)
+{
+    static const struct {
+        const char *word;
+        int c;
+    } words[] = {
+        { "tab", '\t' }, { "\\t", '\t' }, { "space", ' ' }, { "comma", ',' },
+        { "semicolon", ';' }, { "pipe", '|' },
+    };
+    size_t k;
+
+    for (k = 0; k < sizeof words / sizeof words[0]; k++) {
+        if (strcmp(s, words[k].word) == 0) {
+            *out = words[k].c;
+            return 0;
+        }
+    }
+    if (strlen(s) != 1 || (unsigned char)s[0] >= 0x80)
+        return HR_EINVAL;
+    *out = s[0];
+    return 0;
+}
