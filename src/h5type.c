@@ -176,6 +176,48 @@ void hr_h5_type(int64_t t, struct hr_h5_type *out)
     }
 }
 
+/* An enum like t with little-endian values (H5Tset_order refuses an enum
+ * that has members). */
+static hid_t le_enum(hid_t t)
+{
+    hid_t base = H5Tget_super(t);
+    hid_t le = base >= 0 ? H5Tcopy(base) : -1;
+    hid_t m = -1;
+    size_t size = H5Tget_size(t);
+    int big = base >= 0 && H5Tget_order(base) == H5T_ORDER_BE;
+    unsigned char v[16];
+    unsigned char tmp;
+    char *name = NULL;
+    int n = H5Tget_nmembers(t);
+    int ok = le >= 0 && size <= sizeof v && n >= 0 &&
+             H5Tset_order(le, H5T_ORDER_LE) >= 0;
+    int i;
+    size_t k;
+
+    if (ok)
+        m = H5Tenum_create(le);
+    for (i = 0; ok && m >= 0 && i < n; i++) {
+        name = H5Tget_member_name(t, (unsigned)i);
+        ok = name != NULL && H5Tget_member_value(t, (unsigned)i, v) >= 0;
+        for (k = 0; ok && big && k < size / 2; k++) {
+            tmp = v[k];
+            v[k] = v[size - 1 - k];
+            v[size - 1 - k] = tmp;
+        }
+        ok = ok && H5Tenum_insert(m, name, v) >= 0;
+        H5free_memory(name);
+    }
+    if (!ok && m >= 0) {
+        H5Tclose(m);
+        m = -1;
+    }
+    if (le >= 0)
+        H5Tclose(le);
+    if (base >= 0)
+        H5Tclose(base);
+    return m;
+}
+
 int64_t hr_h5_memtype(int64_t t, int dtype)
 {
     hid_t f = dtype == HR_COMPLEX64 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
@@ -184,6 +226,8 @@ int64_t hr_h5_memtype(int64_t t, int dtype)
     char *n0 = NULL;
     char *n1 = NULL;
 
+    if (H5Tget_class(t) == H5T_ENUM)
+        return le_enum(t);
     if (dtype != HR_COMPLEX64 && dtype != HR_COMPLEX128) {
         m = H5Tcopy(t);
         if (m >= 0 && H5Tset_order(m, H5T_ORDER_LE) < 0) {
