@@ -277,7 +277,7 @@ static void swap_bytes(void *p, size_t n, int unit)
 /* An anonymous read-write mapping of at least len bytes, aligned to a
  * huge page when it is that big, with huge pages advised.  NULL with
  * errno set on failure. */
-static void *anon_map(size_t len, size_t *map_len)
+static void *anon_map_flags(size_t len, int flags, size_t *map_len)
 {
     size_t want = len;
     size_t extra = 0;
@@ -290,7 +290,7 @@ static void *anon_map(size_t len, size_t *map_len)
         extra = HUGE_PAGE;
     }
     p = mmap(NULL, want + extra, PROT_READ | PROT_WRITE,
-             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+             MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
     a = p;
@@ -307,6 +307,11 @@ static void *anon_map(size_t len, size_t *map_len)
 #endif
     *map_len = want;
     return a;
+}
+
+static void *anon_map(size_t len, size_t *map_len)
+{
+    return anon_map_flags(len, 0, map_len);
 }
 
 /* Copies the data into memory of its own, converting big-endian numbers
@@ -558,6 +563,41 @@ int hr_loader_seal(const char *what, struct hr_resident *r, int swap,
     }
     r->view.data = r->map;
     return 0;
+}
+
+void *hr_loader_reserve(const char *what, size_t max, size_t *map_len,
+                        struct hr_err *err)
+{
+    char txt[128];
+    void *p = anon_map_flags(max > 0 ? max : 1, MAP_NORESERVE, map_len);
+
+    if (p == NULL)
+        hr_err_set(err, "%s: cannot reserve %zu bytes of address space: %s",
+                   what, max, hr_fileio_errtext(errno, txt, sizeof txt));
+    return p;
+}
+
+void hr_loader_unreserve(void *map, size_t map_len)
+{
+    if (map != NULL)
+        munmap(map, map_len);
+}
+
+int hr_loader_adopt(const char *what, struct hr_resident *r, void *map,
+                    size_t map_len, struct hr_err *err)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t keep = ((size_t)r->view.nbytes + page - 1) / page * page;
+
+    if (keep < map_len)
+        munmap((char *)map + keep, map_len - keep);
+    if (keep == 0) {
+        r->view.data = empty_data;
+        return 0;
+    }
+    r->map = map;
+    r->map_len = keep;
+    return hr_loader_seal(what, r, 0, err);
 }
 
 void hr_loader_swap(void *p, size_t n, int dtype)

@@ -13,6 +13,8 @@
 #include "hotrun.h"
 #include "numparse.h"
 
+#define BLOCK ((size_t)1 << 30)   /* counted with 32-bit sums */
+
 /* What converting one cell gave. */
 enum cell { CELL_OK, CELL_NA, CELL_BAD, CELL_NOT_INT, CELL_RANGE };
 
@@ -118,25 +120,87 @@ static void count_quoted(const struct hr_csv_fmt *f, const char *b,
     out->end_quoted = q;
 }
 
+/* Could a line starting with c be blank or a comment?  (A superset: the
+ * control characters and '#'; written so that the loop vectorises.) */
+static inline unsigned char maybe_skipped(unsigned char c)
+{
+    return (c <= ' ') | (c == '#');
+}
+
+/* '\n' in s[0..n), those followed by what maybe_skipped() flags (s[n]
+ * is read), and quote characters. */
+static void count_newlines(const unsigned char *s, size_t n,
+                           unsigned char quote, int64_t *nl, int64_t *odd,
+                           int64_t *quotes)
+{
+    uint32_t a = 0;
+    uint32_t b = 0;
+    uint32_t c = 0;
+    unsigned char is_nl;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        is_nl = s[i] == '\n';
+        a += is_nl;
+        b += is_nl & maybe_skipped(s[i + 1]);
+        c += s[i] == quote;
+    }
+    *nl += a;
+    *odd += b;
+    *quotes += c;
+}
+
+/* Pass 1 without quotes: every line start is a record unless blank or a
+ * comment.  Counted in one vectorisable loop; only lines that may be
+ * blank or comments are looked at one by one.  Returns 0, or -1 when the
+ * chunk has a quote character after all (nothing counted). */
+static int count_plain(const struct hr_csv_fmt *f, const char *b,
+                       const char *e, struct hr_csv_count *out)
+{
+    const unsigned char *s = (const unsigned char *)b;
+    size_t n = (size_t)(e - b);
+    int64_t nl = 0;
+    int64_t starts = 0;
+    int64_t odd = 0;
+    int64_t quotes = 0;
+    const char *p;
+    size_t step;
+    size_t i;
+
+    if (n == 0)
+        return 0;
+    for (i = 0; i + 1 < n; i += step) {
+        step = n - 1 - i < BLOCK ? n - 1 - i : BLOCK;
+        count_newlines(s + i, step, (unsigned char)f->quote, &nl, &odd,
+                       &quotes);
+    }
+    if (f->quote != 0 && (quotes > 0 || s[n - 1] == f->quote))
+        return -1;
+    starts = nl;                        /* '\n' before the last byte */
+    nl += s[n - 1] == '\n';
+    out->lines = nl;
+    out->records = is_record(f, b) + starts;
+    for (p = b; odd > 0; p++) {
+        p = memchr(p, '\n', (size_t)(e - p - 1));
+        if (p == NULL)
+            break;
+        if (maybe_skipped((unsigned char)p[1])) {
+            odd--;
+            out->records -= !is_record(f, p + 1);
+        }
+    }
+    return 0;
+}
+
 void hr_csv_count(const struct hr_csv_fmt *f, const char *b, const char *e,
                   struct hr_csv_count out[2])
 {
-    const char *p = b;
-
     memset(out, 0, 2 * sizeof *out);
-    if (f->quote != 0 && memchr(b, f->quote, (size_t)(e - b)) != NULL) {
+    if (count_plain(f, b, e, &out[0]) != 0) {
+        memset(out, 0, 2 * sizeof *out);
         count_quoted(f, b, e, 0, &out[0]);
         count_quoted(f, b, e, 1, &out[1]);
         return;
-    }
-    while (p < e) {
-        if (is_record(f, p))
-            out[0].records++;
-        p = memchr(p, '\n', (size_t)(e - p));
-        if (p == NULL)
-            break;
-        out[0].lines++;
-        p++;
     }
     /* no quote: a chunk that starts inside a quoted field ends in it */
     out[1].lines = out[0].lines;
@@ -385,8 +449,10 @@ static int fast_record(struct pass *ps, const char *p, const char **next)
         ch = q < e ? *q : '\n';
         if (ch == '\r' && q + 1 < e && q[1] == '\n')
             ch = *++q;
-        if (ch == '\n')
+        if (ch == '\n') {
+            p = q;
             break;
+        }
         if (!bl && ch == f->delim) {
             p = q + 1;
             continue;
@@ -400,7 +466,8 @@ static int fast_record(struct pass *ps, const char *p, const char **next)
     }
     if (col != f->ncols)
         return ragged(ps, col, ps->line);
-    *next = next_line(p, e);
+    /* p is at the line's '\n' (or '\r\n', or the end) */
+    *next = p < e && *p == '\n' ? p + 1 : next_line(p, e);
     return 0;
 }
 

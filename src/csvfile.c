@@ -2,6 +2,8 @@
 #include "csvfile.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,12 +33,28 @@ struct chunk {
     struct hr_csv_fail fail;
 };
 
-/* The parallel work. */
+/* The parallel work: each thread counts chunks (pass 1) and converts
+ * those whose place is known (pass 2), so that reading the file (mostly
+ * in pass 1) overlaps with converting it.  A chunk's place (first row,
+ * first line, whether it starts inside quotes) is known once every chunk
+ * before it is counted; the values go into address space reserved for
+ * the most rows the text can hold, trimmed to the rows found at the end. */
 struct job {
     const struct hr_csv_fmt *f;
     const struct hr_load_opts *opts;
     struct chunk *chunks;
-    void *out;
+    int64_t n;
+    char *out;                  /* the reservation */
+    int64_t row_bytes;
+    atomic_llong next_count;    /* next chunk to count */
+    atomic_llong next_convert;  /* next chunk to convert */
+    atomic_llong placed;        /* chunks [0, placed) have their place */
+    atomic_llong first_fail;    /* lowest chunk that failed, or n */
+    atomic_char *counted;       /* per chunk: pass 1 done */
+    pthread_mutex_t lock;       /* placing */
+    int64_t rows;               /* rows of the placed chunks (lock) */
+    int64_t line;               /* line after them (lock) */
+    int quoted;                 /* they end inside quotes (lock) */
     atomic_llong done;          /* bytes through pass 1 and 2 */
     int64_t total;
 };
@@ -196,37 +214,84 @@ static void progress(struct job *j, int64_t bytes)
         j->opts->progress(j->opts->progress_ud, done, j->total);
 }
 
-static void count_chunks(void *ud, int64_t begin, int64_t end)
+/* Places the chunks counted so far in order. */
+static void place(struct job *j)
 {
-    struct job *j = ud;
     int64_t i;
+    struct chunk *c;
 
-    for (i = begin; i < end; i++) {
-        hr_csv_count(j->f, j->chunks[i].b, j->chunks[i].e,
-                     j->chunks[i].cnt);
-        progress(j, j->chunks[i].e - j->chunks[i].b);
+    pthread_mutex_lock(&j->lock);
+    for (i = atomic_load(&j->placed); i < j->n && atomic_load(&j->counted[i]);
+         i++) {
+        c = &j->chunks[i];
+        c->quoted = j->quoted;
+        c->line0 = j->line;
+        c->row0 = j->rows;
+        c->rows = c->cnt[j->quoted].records;
+        j->rows += c->rows;
+        j->line += c->cnt[j->quoted].lines;
+        j->quoted = c->cnt[j->quoted].end_quoted;
+        atomic_store(&j->placed, i + 1);
+    }
+    pthread_mutex_unlock(&j->lock);
+}
+
+static void convert(struct job *j, int64_t i)
+{
+    struct chunk *c = &j->chunks[i];
+    int64_t n;
+    int64_t fail;
+
+    if (i > atomic_load(&j->first_fail))
+        return;     /* an earlier chunk failed: its message wins */
+    n = hr_csv_rows(j->f, c->b, c->e, c->quoted, c->line0, j->out,
+                    c->row0, c->rows, &c->fail);
+    if (n >= 0 && n != c->rows) {
+        snprintf(c->fail.msg, sizeof c->fail.msg, "%s:%lld: fewer rows "
+                 "than the first pass counted (the file changed while "
+                 "loading?)", j->f->path, (long long)c->line0);
+        c->fail.line = c->line0;
+        c->fail.code = HR_EFORMAT;
+    }
+    if (c->fail.line != 0) {
+        fail = atomic_load(&j->first_fail);
+        while (i < fail &&
+               !atomic_compare_exchange_weak(&j->first_fail, &fail, i))
+            continue;
     }
 }
 
-static void convert_chunks(void *ud, int64_t begin, int64_t end)
+/* One thread's share: convert what can be, else count, else wait for the
+ * thread still counting an earlier chunk. */
+static void work(void *ud, int64_t begin, int64_t end)
 {
     struct job *j = ud;
-    struct chunk *c;
-    int64_t n;
-    int64_t i;
+    long long v;
+    int64_t k;
 
-    for (i = begin; i < end; i++) {
-        c = &j->chunks[i];
-        n = hr_csv_rows(j->f, c->b, c->e, c->quoted, c->line0, j->out,
-                        c->row0, c->rows, &c->fail);
-        if (n >= 0 && n != c->rows) {
-            snprintf(c->fail.msg, sizeof c->fail.msg, "%s:%lld: fewer rows "
-                     "than the first pass counted (the file changed while "
-                     "loading?)", j->f->path, (long long)c->line0);
-            c->fail.line = c->line0;
-            c->fail.code = HR_EFORMAT;
+    (void)begin;
+    (void)end;
+    for (;;) {
+        v = atomic_load(&j->next_convert);
+        if (v >= j->n)
+            return;
+        if (v < atomic_load(&j->placed)) {
+            if (atomic_compare_exchange_weak(&j->next_convert, &v, v + 1)) {
+                convert(j, v);
+                progress(j, j->chunks[v].e - j->chunks[v].b);
+            }
+            continue;
         }
-        progress(j, c->e - c->b);
+        k = atomic_fetch_add(&j->next_count, 1);
+        if (k >= j->n) {
+            sched_yield();
+            continue;
+        }
+        hr_csv_count(j->f, j->chunks[k].b, j->chunks[k].e,
+                     j->chunks[k].cnt);
+        atomic_store(&j->counted[k], 1);
+        progress(j, j->chunks[k].e - j->chunks[k].b);
+        place(j);
     }
 }
 
@@ -261,76 +326,69 @@ static struct chunk *cut(const char *b, const char *end, int64_t *n)
     return c;
 }
 
-/* Both passes over the data from b: rows counted, memory made, values
- * converted. */
+/* Both passes over the data from b, into a new resident *out. */
 static int passes(const struct hr_csv_fmt *f, const struct hr_load_req *req,
                   const char *b, int64_t line, const char *name,
                   struct hr_resident **out, struct hr_err *err)
 {
     struct job j;
     struct hr_layout lay;
-    struct chunk *c = NULL;
-    int64_t n = 0;
-    int64_t rows = 0;
+    size_t map_len = 0;
     int64_t i;
-    int quoted = 0;
     int rc = HR_ENOMEM;
 
     memset(&j, 0, sizeof j);
     memset(&lay, 0, sizeof lay);
-    c = cut(b, f->end, &n);
-    if (c == NULL) {
-        hr_err_set(err, "%s: out of memory", f->path);
-        return HR_ENOMEM;
-    }
     j.f = f;
     j.opts = req->opts;
-    j.chunks = c;
+    j.line = line;
     j.total = 2 * (f->end - b);
-    atomic_init(&j.done, 0);
-    hr_pool_for(n, 1, count_chunks, &j);
-    for (i = 0; i < n; i++) {
-        c[i].quoted = quoted;
-        c[i].line0 = line;
-        c[i].row0 = rows;
-        c[i].rows = c[i].cnt[quoted].records;
-        rows += c[i].rows;
-        line += c[i].cnt[quoted].lines;
-        quoted = c[i].cnt[quoted].end_quoted;
+    j.row_bytes = (int64_t)f->ncols * hr_dtype_size(f->dtype);
+    j.chunks = cut(b, f->end, &j.n);
+    j.counted = calloc((size_t)j.n + 1, sizeof *j.counted);
+    if (j.chunks == NULL || j.counted == NULL) {
+        hr_err_set(err, "%s: out of memory", f->path);
+        goto out;
     }
-    if (rows == 0) {
+    /* a record takes a character and a newline at least */
+    j.out = hr_loader_reserve(f->path, (size_t)((f->end - b) / 2 + 1) *
+                              (size_t)j.row_bytes, &map_len, err);
+    if (j.out == NULL)
+        goto out;
+    atomic_init(&j.first_fail, j.n);
+    pthread_mutex_init(&j.lock, NULL);
+    hr_pool_for(hr_pool_nthreads(), 1, work, &j);
+    pthread_mutex_destroy(&j.lock);
+    rc = 0;
+    for (i = 0; i < j.n && rc == 0; i++) {
+        if (j.chunks[i].fail.line != 0) {
+            hr_err_set(err, "%s", j.chunks[i].fail.msg);
+            rc = j.chunks[i].fail.code != 0 ? j.chunks[i].fail.code
+                                            : HR_EFORMAT;
+        }
+    }
+    if (rc == 0 && j.rows == 0) {
         hr_err_set(err, "%s: a header row and no data rows (is it a "
                    "table of numbers?)", f->path);
         rc = HR_EFORMAT;
-        goto out;
     }
-    lay.dtype = f->dtype;
-    lay.ndim = 2;
-    lay.shape[0] = rows;
-    lay.shape[1] = f->ncols;
-    if (hr_shape_bytes(2, lay.shape, hr_dtype_size(f->dtype), &lay.size,
-                       &lay.nbytes) < 0) {
-        hr_err_set(err, "%s: too many values", f->path);
-        rc = HR_EFORMAT;
-        goto out;
-    }
-    rc = hr_loader_new(req->path, name, &lay, out, err);
-    if (rc == 0)
-        rc = hr_loader_alloc(f->path, *out, &j.out, err);
     if (rc != 0)
         goto out;
-    if (j.out != NULL)
-        hr_pool_for(n, 1, convert_chunks, &j);
-    for (i = 0; i < n && rc == 0; i++) {
-        if (c[i].fail.line != 0) {
-            hr_err_set(err, "%s", c[i].fail.msg);
-            rc = c[i].fail.code != 0 ? c[i].fail.code : HR_EFORMAT;
-        }
+    lay.dtype = f->dtype;
+    lay.ndim = 2;
+    lay.shape[0] = j.rows;
+    lay.shape[1] = f->ncols;
+    hr_shape_bytes(2, lay.shape, hr_dtype_size(f->dtype), &lay.size,
+                   &lay.nbytes);
+    rc = hr_loader_new(req->path, name, &lay, out, err);
+    if (rc == 0) {
+        rc = hr_loader_adopt(f->path, *out, j.out, map_len, err);
+        j.out = NULL;
     }
-    if (rc == 0)
-        rc = hr_loader_seal(f->path, *out, 0, err);
 out:
-    free(c);
+    hr_loader_unreserve(j.out, map_len);
+    free(j.counted);
+    free(j.chunks);
     return rc;
 }
 

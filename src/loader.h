@@ -87,6 +87,19 @@ int hr_loader_alloc(const char *what, struct hr_resident *r, void **buf,
 int hr_loader_seal(const char *what, struct hr_resident *r, int swap,
                    struct hr_err *err);
 
+/* Address space for at least max bytes, writable, of which only the
+ * pages written take memory (for a loader that learns the size as it
+ * goes): owned, *map_len its length; give it to hr_loader_adopt() or free
+ * it with hr_loader_unreserve().  NULL with err on failure. */
+void *hr_loader_reserve(const char *what, size_t max, size_t *map_len,
+                        struct hr_err *err);
+void hr_loader_unreserve(void *map, size_t map_len);
+
+/* Makes the first r->view.nbytes bytes of a reservation r's data: frees
+ * the rest, seals it read-only.  Takes map (r owns it, even on error). */
+int hr_loader_adopt(const char *what, struct hr_resident *r, void *map,
+                    size_t map_len, struct hr_err *err);
+
 /* Byte-swaps n bytes of dtype numbers in place (a complex: each half). */
 void hr_loader_swap(void *p, size_t n, int dtype);
 
