@@ -439,7 +439,7 @@ static int fast_record(struct pass *ps, const char *p, const char **next)
             if (c != CELL_OK && !(c == CELL_NA && (f->dtype == HR_FLOAT64 ||
                                                    f->dtype == HR_FLOAT32)))
                 return bad_cell(ps, c, p, (size_t)(fs - p), ps->line,
-                                p - ls + 1 - (ps->line == 1 ? f->bom : 0),
+                                p - ls + 1,
                                 col);
             q = fe;
             while (bl && q < e && blank(*q))
@@ -492,7 +492,7 @@ static void field_pos(const struct hr_csv_fmt *f, const char *rec,
         }
     }
     *out_line = line;
-    *col = p - ls + 1 - (line == 1 ? f->bom : 0);
+    *col = p - ls + 1;
 }
 
 static void on_field(void *s, size_t n, void *ud)

@@ -21,7 +21,6 @@ struct hr_csv_fmt {
     int ncols;
     int dtype;              /* enum hr_dtype of the values */
     int lenient;            /* a non-number cell is NaN */
-    int bom;                /* bytes of byte-order mark on line 1 */
     char **columns;         /* header names for messages, or NULL */
 };
 

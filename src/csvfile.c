@@ -485,10 +485,8 @@ int hr_csv_load(const struct hr_load_req *req, struct hr_array_list *out,
     f.text = map;
     f.end = map + req->fsize;
     p = map;
-    if (req->fsize >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
-        f.bom = 3;
-        p += 3;
-    }
+    if (req->fsize >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+        p += 3;     /* a byte-order mark: columns count after it */
     p = skip_preamble(&f, p, &line);
     if (p == f.end) {
         hr_err_set(err, "%s: no rows: the file has only blank and comment "

@@ -260,6 +260,11 @@ static int dispatch(struct hr_load_req *req, struct hr_array_list *out,
                    "an .npz archive" : "an HDF5 file");
         return HR_EINVAL;
     }
+    if (req->member != NULL && f == FMT_TEXT) {
+        hr_err_set(err, "%s: a CSV/TSV file holds one array: it has no "
+                   "member '%s'", req->path, req->member);
+        return HR_ENOENT;
+    }
     if (f == FMT_NPZ)
         return hr_npz_load(req, out, err);
     if (f == FMT_HDF5)

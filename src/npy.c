@@ -261,17 +261,35 @@ out:
 
 /* ---- writing ---- */
 
-/* The .npy 1.0 preamble and header NumPy writes for a C-order float64
- * array, padded so that the data starts at a multiple of 64. */
-static size_t npy_header_f64(char *buf, size_t cap, int ndim,
-                             const int64_t *shape)
+/* The .npy descr of a dtype, in native (little-endian) order. */
+static const char *descr_of(int dtype)
 {
-    size_t len = 10;
+    static const char *const d[HR_NDTYPES] = {
+        [HR_BOOL] = "|b1", [HR_INT8] = "|i1", [HR_INT16] = "<i2",
+        [HR_INT32] = "<i4", [HR_INT64] = "<i8", [HR_UINT8] = "|u1",
+        [HR_UINT16] = "<u2", [HR_UINT32] = "<u4", [HR_UINT64] = "<u8",
+        [HR_FLOAT16] = "<f2", [HR_FLOAT32] = "<f4", [HR_FLOAT64] = "<f8",
+        [HR_COMPLEX64] = "<c8", [HR_COMPLEX128] = "<c16",
+    };
+
+    return dtype >= 0 && dtype < HR_NDTYPES ? d[dtype] : NULL;
+}
+
+size_t hr_npy_header(char *buf, size_t cap, int dtype, int fortran,
+                     int ndim, const int64_t *shape)
+{
+    size_t pre = 10;
+    size_t len;
     size_t hlen;
     int k;
 
-    len += (size_t)snprintf(buf + len, cap - len, "{'descr': '<f8', "
-                            "'fortran_order': False, 'shape': (");
+    if (descr_of(dtype) == NULL || ndim < 0 || ndim > HR_MAX_NDIM ||
+        cap < HR_NPY_HEADER_MAX)
+        return 0;
+    len = pre;
+    len += (size_t)snprintf(buf + len, cap - len, "{'descr': '%s', "
+                            "'fortran_order': %s, 'shape': (",
+                            descr_of(dtype), fortran ? "True" : "False");
     for (k = 0; k < ndim; k++)
         len += (size_t)snprintf(buf + len, cap - len, "%s%lld",
                                 k > 0 ? ", " : "", (long long)shape[k]);
@@ -280,7 +298,7 @@ static size_t npy_header_f64(char *buf, size_t cap, int ndim,
     while ((len + 1) % 64 != 0)
         buf[len++] = ' ';
     buf[len++] = '\n';
-    hlen = len - 10;
+    hlen = len - pre;                   /* < 65536: version 1.0 */
     memcpy(buf, "\x93NUMPY\x01\x00", 8);
     buf[8] = (char)(hlen & 0xff);
     buf[9] = (char)(hlen >> 8);
@@ -290,7 +308,7 @@ static size_t npy_header_f64(char *buf, size_t cap, int ndim,
 int hr_npy_write_f64(const char *path, const double *data, int ndim,
                      const int64_t *shape, struct hr_err *err)
 {
-    char head[HR_SHAPE_TXT * 2 + 128];
+    char head[HR_NPY_HEADER_MAX];
     char txt[128];
     char *tmp = NULL;
     int64_t size;
@@ -317,7 +335,7 @@ int hr_npy_write_f64(const char *path, const double *data, int ndim,
         hr_err_set(err, "%s: shape too big", path);
         goto out;
     }
-    hlen = npy_header_f64(head, sizeof head, ndim, shape);
+    hlen = hr_npy_header(head, sizeof head, HR_FLOAT64, 0, ndim, shape);
     tlen = strlen(path) + 32;
     tmp = malloc(tlen);
     if (tmp == NULL) {
