@@ -13,8 +13,6 @@
 #include "hotrun.h"
 #include "numparse.h"
 
-#define BLOCK ((size_t)1 << 30)   /* counted with 32-bit sums */
-
 /* What converting one cell gave. */
 enum cell { CELL_OK, CELL_NA, CELL_BAD, CELL_NOT_INT, CELL_RANGE };
 
@@ -33,179 +31,6 @@ struct pass {
     int recs;               /* records libcsv ended in it */
     int failed;
 };
-
-static const char *const na_words[] = {
-    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
-    "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a",
-    "nan", "null",
-};
-
-static inline int blank(int c)
-{
-    return c == ' ' || c == '\t';
-}
-
-int hr_csv_is_na(const char *s, size_t n)
-{
-    size_t k;
-
-    for (k = 0; k < sizeof na_words / sizeof na_words[0]; k++) {
-        if (strlen(na_words[k]) == n && memcmp(na_words[k], s, n) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* ---- lines ---- */
-
-/* Blanks that separate nothing: spaces, and tabs unless tab delimits. */
-static inline int pad(const struct hr_csv_fmt *f, int c)
-{
-    return c == ' ' || (c == '\t' && f->delim != '\t');
-}
-
-/* Does a record start at the line start p (not blank, not a comment)? */
-static inline int is_record(const struct hr_csv_fmt *f, const char *p)
-{
-    const char *e = f->end;
-
-    if (p < e && *p > ' ' && *p != '#')
-        return 1;
-    while (p < e && pad(f, *p))
-        p++;
-    if (p == e || *p == '\n' || *p == '#')
-        return 0;
-    return !(*p == '\r' && (p + 1 == e || p[1] == '\n'));
-}
-
-static inline const char *next_line(const char *p, const char *e)
-{
-    const char *nl = memchr(p, '\n', (size_t)(e - p));
-
-    return nl != NULL ? nl + 1 : e;
-}
-
-int hr_csv_is_record(const struct hr_csv_fmt *f, const char *p)
-{
-    return is_record(f, p);
-}
-
-/* Pass 1 with quotes in the chunk: a state machine from one hypothesis. */
-static void count_quoted(const struct hr_csv_fmt *f, const char *b,
-                         const char *e, int quoted, struct hr_csv_count *out)
-{
-    const char *p = b;
-    int start = 1;
-    int q = quoted;
-    int c;
-
-    while (p < e) {
-        if (start && !q) {
-            if (!is_record(f, p)) {
-                p = next_line(p, e);
-                out->lines += p[-1] == '\n';
-                continue;
-            }
-            out->records++;
-        }
-        start = 0;
-        c = *p++;
-        if (c == f->quote) {
-            q = !q;
-        } else if (c == '\n') {
-            out->lines++;
-            start = !q;
-        }
-    }
-    out->end_quoted = q;
-}
-
-/* Could a line starting with c be blank or a comment?  (A superset: the
- * control characters and '#'; written so that the loop vectorises.) */
-static inline unsigned char maybe_skipped(unsigned char c)
-{
-    return (c <= ' ') | (c == '#');
-}
-
-/* '\n' in s[0..n), those followed by what maybe_skipped() flags (s[n]
- * is read), and quote characters. */
-static void count_newlines(const unsigned char *s, size_t n,
-                           unsigned char quote, int64_t *nl, int64_t *odd,
-                           int64_t *quotes)
-{
-    uint32_t a = 0;
-    uint32_t b = 0;
-    uint32_t c = 0;
-    unsigned char is_nl;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        is_nl = s[i] == '\n';
-        a += is_nl;
-        b += is_nl & maybe_skipped(s[i + 1]);
-        c += s[i] == quote;
-    }
-    *nl += a;
-    *odd += b;
-    *quotes += c;
-}
-
-/* Pass 1 without quotes: every line start is a record unless blank or a
- * comment.  Counted in one vectorisable loop; only lines that may be
- * blank or comments are looked at one by one.  Returns 0, or -1 when the
- * chunk has a quote character after all (nothing counted). */
-static int count_plain(const struct hr_csv_fmt *f, const char *b,
-                       const char *e, struct hr_csv_count *out)
-{
-    const unsigned char *s = (const unsigned char *)b;
-    size_t n = (size_t)(e - b);
-    int64_t nl = 0;
-    int64_t starts = 0;
-    int64_t odd = 0;
-    int64_t quotes = 0;
-    const char *p;
-    size_t step;
-    size_t i;
-
-    if (n == 0)
-        return 0;
-    for (i = 0; i + 1 < n; i += step) {
-        step = n - 1 - i < BLOCK ? n - 1 - i : BLOCK;
-        count_newlines(s + i, step, (unsigned char)f->quote, &nl, &odd,
-                       &quotes);
-    }
-    if (f->quote != 0 && (quotes > 0 || s[n - 1] == f->quote))
-        return -1;
-    starts = nl;                        /* '\n' before the last byte */
-    nl += s[n - 1] == '\n';
-    out->lines = nl;
-    out->records = is_record(f, b) + starts;
-    for (p = b; odd > 0; p++) {
-        p = memchr(p, '\n', (size_t)(e - p - 1));
-        if (p == NULL)
-            break;
-        if (maybe_skipped((unsigned char)p[1])) {
-            odd--;
-            out->records -= !is_record(f, p + 1);
-        }
-    }
-    return 0;
-}
-
-void hr_csv_count(const struct hr_csv_fmt *f, const char *b, const char *e,
-                  struct hr_csv_count out[2])
-{
-    memset(out, 0, 2 * sizeof *out);
-    if (count_plain(f, b, e, &out[0]) != 0) {
-        memset(out, 0, 2 * sizeof *out);
-        count_quoted(f, b, e, 0, &out[0]);
-        count_quoted(f, b, e, 1, &out[1]);
-        return;
-    }
-    /* no quote: a chunk that starts inside a quoted field ends in it */
-    out[1].lines = out[0].lines;
-    out[1].end_quoted = 1;
-}
 
 /* ---- cells ---- */
 
@@ -368,8 +193,8 @@ static int fields_left(const struct hr_csv_fmt *f, const char *p)
 
     for (; p < f->end && *p != '\n'; p++) {
         if (f->delim == ' ') {
-            if (blank(*p) && p + 1 < f->end && !blank(p[1]) && p[1] != '\n'
-                && p[1] != '\r')
+            if (hr_csv_blank(*p) && p + 1 < f->end &&
+                !hr_csv_blank(p[1]) && p[1] != '\n' && p[1] != '\r')
                 n++;
         } else if (*p == f->delim) {
             n++;
@@ -404,7 +229,7 @@ static int fast_record(struct pass *ps, const char *p, const char **next)
     double v;
 
     for (;;) {
-        while (p < e && pad(f, *p))
+        while (p < e && hr_csv_pad(f, *p))
             p++;
         if (bl && (p == e || *p == '\n' ||
                    (*p == '\r' && (p + 1 == e || p[1] == '\n'))))
@@ -415,7 +240,7 @@ static int fast_record(struct pass *ps, const char *p, const char **next)
         if (f->dtype == HR_FLOAT64 || f->dtype == HR_FLOAT32) {
             q = hr_numparse_f64(p, e, &v);
             fe = q;
-            while (fe < e && pad(f, *fe))
+            while (fe < e && hr_csv_pad(f, *fe))
                 fe++;
             ch = fe < e ? *fe : '\n';
             if (q != p && (ch == f->delim || ch == '\n' || ch == '\r' ||
@@ -427,13 +252,13 @@ static int fast_record(struct pass *ps, const char *p, const char **next)
             }
         }
         if (q == p) {
-            for (fe = p; fe < e && *fe != '\n' && !(bl ? blank(*fe) :
+            for (fe = p; fe < e && *fe != '\n' && !(bl ? hr_csv_blank(*fe) :
                                                     *fe == f->delim); fe++) {
                 if (*fe == f->quote && f->quote != 0)
                     return 1;
             }
             fs = fe;
-            while (fs > p && (pad(f, fs[-1]) || fs[-1] == '\r'))
+            while (fs > p && (hr_csv_pad(f, fs[-1]) || fs[-1] == '\r'))
                 fs--;
             c = convert(f, p, (size_t)(fs - p), ps->row, col);
             if (c != CELL_OK && !(c == CELL_NA && (f->dtype == HR_FLOAT64 ||
@@ -442,7 +267,7 @@ static int fast_record(struct pass *ps, const char *p, const char **next)
                                 p - ls + 1,
                                 col);
             q = fe;
-            while (bl && q < e && blank(*q))
+            while (bl && q < e && hr_csv_blank(*q))
                 q++;
         }
         col++;
@@ -467,7 +292,7 @@ static int fast_record(struct pass *ps, const char *p, const char **next)
     if (col != f->ncols)
         return ragged(ps, col, ps->line);
     /* p is at the line's '\n' (or '\r\n', or the end) */
-    *next = p < e && *p == '\n' ? p + 1 : next_line(p, e);
+    *next = p < e && *p == '\n' ? p + 1 : hr_csv_next_line(p, e);
     return 0;
 }
 
@@ -510,11 +335,11 @@ static void on_field(void *s, size_t n, void *ud)
                 "(lines end with \\n or \\r\\n)");
         return;
     }
-    while (n > 0 && blank(*t)) {
+    while (n > 0 && hr_csv_blank(*t)) {
         t++;
         n--;
     }
-    while (n > 0 && blank(t[n - 1]))
+    while (n > 0 && hr_csv_blank(t[n - 1]))
         n--;
     if (ps->col >= f->ncols) {
         ps->col++;
@@ -540,23 +365,6 @@ static void on_row(int c, void *ud)
     ps->recs++;
 }
 
-/* The end of the record at p: its '\n' outside quotes (or the end). */
-static const char *record_end(const struct hr_csv_fmt *f, const char *p,
-                              int64_t *lines)
-{
-    int q = 0;
-
-    for (; p < f->end; p++) {
-        if (*p == f->quote)
-            q = !q;
-        else if (*p == '\n' && !q)
-            return p;
-        else if (*p == '\n')
-            (*lines)++;
-    }
-    return p;
-}
-
 static int init_parser(struct pass *ps)
 {
     if (ps->cp_ready)
@@ -573,7 +381,7 @@ static int init_parser(struct pass *ps)
 static int slow_record(struct pass *ps, const char *p, const char **next)
 {
     int64_t inner = 0;
-    const char *re = record_end(ps->f, p, &inner);
+    const char *re = hr_csv_record_end(ps->f, p, &inner);
     size_t n = (size_t)(re - p);
 
     if (init_parser(ps) != 0)
@@ -633,8 +441,8 @@ int64_t hr_csv_rows(const struct hr_csv_fmt *f, const char *b,
         p = p < f->end ? p + 1 : p;
     }
     while (p < e) {
-        if (!is_record(f, p)) {
-            p = next_line(p, f->end);
+        if (!hr_csv_record_at(f, p)) {
+            p = hr_csv_next_line(p, f->end);
             ps.line++;
             continue;
         }
@@ -658,100 +466,3 @@ int64_t hr_csv_rows(const struct hr_csv_fmt *f, const char *b,
     return ps.failed ? -1 : rows;
 }
 
-/* ---- splitting one record into strings (the header) ---- */
-
-struct split {
-    char **fields;
-    int n;
-    int nomem;
-};
-
-static void split_field(void *s, size_t n, void *ud)
-{
-    struct split *sp = ud;
-    char **grown = NULL;
-    char *t = NULL;
-
-    if (sp->nomem)
-        return;
-    t = strndup(s, n);
-    if (t != NULL)
-        grown = realloc(sp->fields, (size_t)(sp->n + 1) * sizeof *grown);
-    if (grown == NULL) {
-        free(t);
-        sp->nomem = 1;
-        return;
-    }
-    sp->fields = grown;
-    sp->fields[sp->n++] = t;
-}
-
-static void split_row(int c, void *ud)
-{
-    (void)c;
-    (void)ud;
-}
-
-static void split_blanks(const struct hr_csv_fmt *f, const char *p,
-                         const char *re, struct split *sp)
-{
-    const char *s;
-
-    while (p < re) {
-        while (p < re && blank(*p))
-            p++;
-        s = p;
-        while (p < re && !blank(*p))
-            p++;
-        if (p > s)
-            split_field((void *)s, (size_t)(p - s), sp);
-    }
-    (void)f;
-}
-
-int hr_csv_split(const struct hr_csv_fmt *f, const char *p, char ***fields,
-                 int *n, const char **next, char *msg, size_t len)
-{
-    struct split sp = { NULL, 0, 0 };
-    struct csv_parser cp;
-    int64_t inner = 0;
-    const char *re = f->quote != 0 ? record_end(f, p, &inner)
-                                   : next_line(p, f->end);
-    size_t rn;
-    int rc = 0;
-
-    if (re > p && re[-1] == '\n' && f->quote == 0)
-        re--;
-    rn = (size_t)(re - p);
-    if (rn > 0 && p[rn - 1] == '\r')
-        rn--;
-    *next = re < f->end ? re + 1 : re;
-    if (f->delim == ' ') {
-        split_blanks(f, p, p + rn, &sp);
-    } else if (csv_init(&cp, CSV_STRICT | CSV_STRICT_FINI |
-                        CSV_APPEND_NULL) != 0) {
-        sp.nomem = 1;
-    } else {
-        csv_set_delim(&cp, (unsigned char)f->delim);
-        if (f->quote != 0)
-            csv_set_quote(&cp, (unsigned char)f->quote);
-        if (csv_parse(&cp, p, rn, split_field, split_row, &sp) != rn ||
-            csv_fini(&cp, split_field, split_row, &sp) != 0) {
-            snprintf(msg, len, "malformed quoting: a quote inside an "
-                     "unquoted field, or a quoted field not closed");
-            rc = HR_EFORMAT;
-        }
-        csv_free(&cp);
-    }
-    if (sp.nomem)
-        rc = HR_ENOMEM;
-    if (rc != 0) {
-        while (sp.n > 0)
-            free(sp.fields[--sp.n]);
-        free(sp.fields);
-        sp.fields = NULL;
-    }
-    *fields = sp.fields;
-    *n = sp.n;
-    return rc;
-}

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* How the text is laid out (set up by csv.c, read-only here). */
 struct hr_csv_fmt {
@@ -37,8 +38,57 @@ struct hr_csv_count {
 void hr_csv_count(const struct hr_csv_fmt *f, const char *b, const char *e,
                   struct hr_csv_count out[2]);
 
-/* Does a record start at the line start p (not a blank or '#' line)? */
-int hr_csv_is_record(const struct hr_csv_fmt *f, const char *p);
+/* The end of the record at line start p: its '\n' outside quotes, or the
+ * end of the text; *lines counts the '\n' inside quotes before it. */
+const char *hr_csv_record_end(const struct hr_csv_fmt *f, const char *p,
+                              int64_t *lines);
+
+/* The delimiter of the text whose first record is at p: the first of
+ * , tab ; | that every sampled record (up to 32 in 64 KiB) has equally
+ * often; else the one the first record has most of; else ' ' (blank
+ * runs) when the first record has several words; else ','. */
+int hr_csv_sniff(const struct hr_csv_fmt *f, const char *p);
+
+/* Is the cell s a column name: not empty, NA or a number? */
+int hr_csv_is_name(const char *s);
+
+/* Trims the blanks around each of the n strings, in place. */
+void hr_csv_trim(char **names, int n);
+
+/* ---- small helpers of both passes ---- */
+
+static inline int hr_csv_blank(int c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Blanks that separate nothing: spaces, and tabs unless tab delimits. */
+static inline int hr_csv_pad(const struct hr_csv_fmt *f, int c)
+{
+    return c == ' ' || (c == '\t' && f->delim != '\t');
+}
+
+/* Does a record start at the line start p (not blank, not a comment)? */
+static inline int hr_csv_record_at(const struct hr_csv_fmt *f,
+                                   const char *p)
+{
+    const char *e = f->end;
+
+    if (p < e && *p > ' ' && *p != '#')
+        return 1;
+    while (p < e && hr_csv_pad(f, *p))
+        p++;
+    if (p == e || *p == '\n' || *p == '#')
+        return 0;
+    return !(*p == '\r' && (p + 1 == e || p[1] == '\n'));
+}
+
+static inline const char *hr_csv_next_line(const char *p, const char *e)
+{
+    const char *nl = memchr(p, '\n', (size_t)(e - p));
+
+    return nl != NULL ? nl + 1 : e;
+}
 
 /* Where pass 2 stopped, and why when it failed. */
 struct hr_csv_fail {

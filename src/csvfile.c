@@ -18,8 +18,6 @@
 #define SMALL ((int64_t)1 << 20)       /* one chunk below this */
 #define CHUNK_BYTES ((int64_t)8 << 20)  /* chunk size of big files */
 #define MAX_CHUNKS 4096
-#define SNIFF_BYTES ((size_t)64 << 10)
-#define SNIFF_LINES 32
 
 /* One chunk of the text, between two line starts. */
 struct chunk {
@@ -91,117 +89,6 @@ static int check_opts(const char *path, const struct hr_csv_opts *o,
         return HR_EINVAL;
     }
     return 0;
-}
-
-/* How many of each candidate delimiter the record at p has outside
- * quotes; returns the next line start, or NULL when the sample ends. */
-static const char *count_delims(const char *p, const char *end,
-                                const char *cand, int *counts)
-{
-    int q = 0;
-    int k;
-
-    memset(counts, 0, 4 * sizeof *counts);
-    for (; p < end; p++) {
-        if (*p == '"')
-            q = !q;
-        else if (*p == '\n' && !q)
-            return p + 1;
-        for (k = 0; k < 4 && !q; k++)
-            counts[k] += *p == cand[k];
-    }
-    return NULL;
-}
-
-/* The delimiter: the first of , tab ; | that every sampled record has
- * equally often; else the one the first record has most of; else blank
- * runs when the first record has several words; else ',' (one column). */
-static int sniff(const struct hr_csv_fmt *f, const char *p)
-{
-    static const char cand[4] = { ',', '\t', ';', '|' };
-    const char *end = f->end - p > (ptrdiff_t)SNIFF_BYTES
-                      ? p + SNIFF_BYTES : f->end;
-    int first[4] = { 0 };
-    int counts[4];
-    int same[4] = { 1, 1, 1, 1 };
-    int lines = 0;
-    const char *next;
-    const char *s;
-    int best = -1;
-    int k;
-
-    while (p < end && lines < SNIFF_LINES) {
-        if (!hr_csv_is_record(f, p)) {
-            s = memchr(p, '\n', (size_t)(end - p));
-            p = s != NULL ? s + 1 : end;
-            continue;
-        }
-        next = count_delims(p, end, cand, counts);
-        if (next == NULL && end < f->end)
-            break;      /* a record cut by the sample's end */
-        for (k = 0; k < 4; k++) {
-            if (lines == 0)
-                first[k] = counts[k];
-            else if (counts[k] != first[k])
-                same[k] = 0;
-        }
-        lines++;
-        p = next != NULL ? next : end;
-    }
-    for (k = 0; k < 4; k++) {
-        if (same[k] && first[k] > 0)
-            return cand[k];
-        if (first[k] > 0 && (best < 0 || first[k] > first[best]))
-            best = k;
-    }
-    return best >= 0 ? cand[best] : 0;
-}
-
-/* Blank runs between words in the record at p? */
-static int has_words(const char *p, const char *end)
-{
-    while (p < end && (*p == ' ' || *p == '\t'))
-        p++;
-    while (p < end && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-        p++;
-    while (p < end && (*p == ' ' || *p == '\t'))
-        p++;
-    return p < end && *p != '\n' && *p != '\r';
-}
-
-/* A header cell: neither a number nor empty nor an NA spelling. */
-static int is_name(const char *s)
-{
-    size_t n = strlen(s);
-    double v;
-
-    while (n > 0 && (*s == ' ' || *s == '\t')) {
-        s++;
-        n--;
-    }
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    if (n == 0 || hr_csv_is_na(s, n))
-        return 0;
-    return hr_numparse_f64(s, s + n, &v) != s + n;
-}
-
-/* Trims blanks around each name, in place. */
-static void trim_names(char **names, int n)
-{
-    size_t len;
-    size_t k;
-    int i;
-
-    for (i = 0; i < n; i++) {
-        for (k = 0; names[i][k] == ' ' || names[i][k] == '\t'; k++)
-            continue;
-        memmove(names[i], names[i] + k, strlen(names[i] + k) + 1);
-        len = strlen(names[i]);
-        while (len > 0 && (names[i][len - 1] == ' ' ||
-                           names[i][len - 1] == '\t'))
-            names[i][--len] = '\0';
-    }
 }
 
 /* ---- the passes ---- */
@@ -400,7 +287,7 @@ static const char *skip_preamble(const struct hr_csv_fmt *f, const char *p,
 {
     const char *nl;
 
-    while (p < f->end && !hr_csv_is_record(f, p)) {
+    while (p < f->end && !hr_csv_record_at(f, p)) {
         nl = memchr(p, '\n', (size_t)(f->end - p));
         p = nl != NULL ? nl + 1 : f->end;
         (*line)++;
@@ -423,9 +310,7 @@ static int first_record(struct hr_csv_fmt *f, const struct hr_csv_opts *o,
     int i;
     int rc;
 
-    f->delim = o->delimiter != 0 ? o->delimiter : sniff(f, p);
-    if (f->delim == 0)
-        f->delim = has_words(p, f->end) ? ' ' : ',';
+    f->delim = o->delimiter != 0 ? o->delimiter : hr_csv_sniff(f, p);
     f->quote = f->delim == ' ' ? 0 : '"';
     rc = hr_csv_split(f, p, &cells, &n, &next, msg, sizeof msg);
     if (rc != 0) {
@@ -436,11 +321,11 @@ static int first_record(struct hr_csv_fmt *f, const struct hr_csv_opts *o,
         return rc;
     }
     for (i = 0; i < n && !header; i++)
-        header = is_name(cells[i]);
+        header = hr_csv_is_name(cells[i]);
     f->ncols = n;
     *data = p;
     if (header) {
-        trim_names(cells, n);
+        hr_csv_trim(cells, n);
         f->columns = cells;
         for (s = p; s < next; s++)
             *line += *s == '\n';
