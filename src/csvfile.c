@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +49,7 @@ struct job {
     atomic_llong first_fail;    /* lowest chunk that failed, or n */
     atomic_char *counted;       /* per chunk: pass 1 done */
     pthread_mutex_t lock;       /* placing */
+    pthread_cond_t moved;       /* more chunks placed */
     int64_t rows;               /* rows of the placed chunks (lock) */
     int64_t line;               /* line after them (lock) */
     int quoted;                 /* they end inside quotes (lock) */
@@ -120,6 +120,7 @@ static void place(struct job *j)
         j->quoted = c->cnt[j->quoted].end_quoted;
         atomic_store(&j->placed, i + 1);
     }
+    pthread_cond_broadcast(&j->moved);
     pthread_mutex_unlock(&j->lock);
 }
 
@@ -148,6 +149,17 @@ static void convert(struct job *j, int64_t i)
     }
 }
 
+/* Waits until a chunk not yet converted is placed (another thread is
+ * counting the one before it) or every chunk is. */
+static void wait_placed(struct job *j)
+{
+    pthread_mutex_lock(&j->lock);
+    while (atomic_load(&j->next_convert) >= atomic_load(&j->placed) &&
+           atomic_load(&j->placed) < j->n)
+        pthread_cond_wait(&j->moved, &j->lock);
+    pthread_mutex_unlock(&j->lock);
+}
+
 /* One thread's share: convert what can be, else count, else wait for the
  * thread still counting an earlier chunk. */
 static void work(void *ud, int64_t begin, int64_t end)
@@ -171,7 +183,7 @@ static void work(void *ud, int64_t begin, int64_t end)
         }
         k = atomic_fetch_add(&j->next_count, 1);
         if (k >= j->n) {
-            sched_yield();
+            wait_placed(j);
             continue;
         }
         hr_csv_count(j->f, j->chunks[k].b, j->chunks[k].e,
@@ -244,7 +256,9 @@ static int passes(const struct hr_csv_fmt *f, const struct hr_load_req *req,
         goto out;
     atomic_init(&j.first_fail, j.n);
     pthread_mutex_init(&j.lock, NULL);
+    pthread_cond_init(&j.moved, NULL);
     hr_pool_for(hr_pool_nthreads(), 1, work, &j);
+    pthread_cond_destroy(&j.moved);
     pthread_mutex_destroy(&j.lock);
     rc = 0;
     for (i = 0; i < j.n && rc == 0; i++) {
