@@ -453,8 +453,8 @@ static const struct hr_cmd commands[] = {
       "forget the module compiled from a task file", "unload tasks/demo.c",
       HR_ARG_FILE },
     { "load", cmd_load, -2,
-      "load [NAME=]FILE[:MEMBER] [--dtype T [--shape S [--order C|F]]] "
-      "[--delimiter C] [--lenient]",
+      "load [NAME=]FILE[:MEMBER] [--dtype T [--shape S [--order C|F]]]\n"
+      "       [--delimiter C] [--lenient]",
       "load arrays: .npy .npz HDF5 CSV/TSV (raw: --dtype and --shape)",
       "load prices=data/prices.csv", HR_ARG_FILE },
     { "arrays", cmd_arrays, -1, "arrays [-v]",
