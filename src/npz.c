@@ -143,9 +143,9 @@ static int inflate_data(struct member *m, struct inflated *in,
         hr_err_set(err, "%s: %s", m->what, zip_error(got, txt, sizeof txt));
         return HR_EFORMAT;
     }
-    r->how = lay->big_endian && lay->dtype != HR_BOOL ? "inflate+swap"
-                                                      : "inflate";
-    return hr_loader_seal(m->what, r, lay->big_endian, err);
+    got = hr_loader_seal(m->what, r, lay->big_endian, err);
+    r->how = r->swapped ? "inflate+swap" : "inflate";
+    return got;
 }
 
 static int load_deflated(struct member *m, const char *name,
