@@ -397,9 +397,8 @@ int hr_h5_load(const struct hr_load_req *req, struct hr_array_list *out,
         hr_err_set(err, "%s: an HDF5 file with no dataset", req->path);
         goto out;
     } else {
-        hr_err_set(err, "%s: holds %d datasets; load one with %s:/PATH "
-                   "(or NAME=%s:/PATH)", req->path, l.n, req->path,
-                   req->path);
+        hr_err_set(err, "%s: holds %d datasets; load one as %s:/PATH",
+                   req->path, l.n, req->path);
         append_listing(f, &l, err);
         rc = HR_EAMBIG;
         goto out;

@@ -390,7 +390,7 @@ static void test_load_hdf5_choosing_and_refusing(void **state)
               "open('cut.h5', 'wb').write(d[:len(d) // 3])\n");
     rc = load_all(f, p, NULL);
     assert_int_equal(rc, HR_EAMBIG);
-    assert_non_null(strstr(f->err.msg, "holds 4 datasets; load one with"));
+    assert_non_null(strstr(f->err.msg, "holds 4 datasets; load one as "));
     assert_non_null(strstr(f->err.msg, "\n  /a  2x3  float64\n"));
     assert_non_null(strstr(f->err.msg, "\n  /b/c  4  uint16\n"));
     assert_non_null(strstr(f->err.msg, "\n  /s  2  (string dataset"));
