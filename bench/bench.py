@@ -308,8 +308,10 @@ def build(tmp):
         "-I", os.path.join(ROOT, "include"),
         os.path.join(BENCH, "gccrun.c"), "-o", gccrun, "-rdynamic",
         "-Wl,-z,noexecstack", "-Wl,--whole-archive", core,
-        "-Wl,--no-whole-archive", "-ltcc", TCC_RUNTIME, "-lreadline",
-        "-lpthread", "-ldl", "-lm"])
+        "-Wl,--no-whole-archive", "-ltcc", TCC_RUNTIME, "-lreadline"] +
+       subprocess.check_output(["pkg-config", "--libs", "hdf5", "minizip",
+                                "zlib"], text=True).split() +
+       ["-lcsv", "-lstdc++", "-lpthread", "-ldl", "-lm"])
     speed_so = os.path.join(tmp, "speed-O2.so")
     sh(["gcc", "-O2", "-shared", "-fPIC", "-I", os.path.join(ROOT, "include"),
         os.path.join(TASKS, "speed.c"), "-o", speed_so])

@@ -308,6 +308,12 @@ const bool *hr_bool(const struct hr_array *a);
 /* Another resident array by name; NULL when there is none. */
 const struct hr_array *hr_array_get(const char *name);
 
+/* Index of the column called name in a's header (an array loaded from a
+ * CSV/TSV file with a header row: `hr_at(a, row * hr_cols(a) + j)` with
+ * j = hr_col_index(a, "price")), or -1 when a has no such column or no
+ * header.  a is a view hotrun gave (a task's argument or hr_array_get()). */
+int64_t hr_col_index(const struct hr_array *a, const char *name);
+
 /* Rows and columns of a 2-d array (a 1-d array is one row). */
 int64_t hr_rows(const struct hr_array *a);
 int64_t hr_cols(const struct hr_array *a);

@@ -126,7 +126,10 @@ HR_API enum hr_load_mode hr_session_load_mode(const struct hr_session *s);
 
 /* ---- arrays ---- */
 
-/* How to read a file that is not self-describing (raw binary). */
+/* How to read a file.  The format (.npy, .npz, HDF5, CSV/TSV) is found
+ * by content; raw binary files need the raw fields; text files take the
+ * csv fields.  A zeroed struct (or NULL) means: self-describing file,
+ * CSV sniffed into float64. */
 struct hr_load_args {
     int raw;                        /* the file is raw: the fields below */
     int dtype;                      /* enum hr_dtype */
@@ -134,6 +137,11 @@ struct hr_load_args {
     int ndim;
     int64_t shape[HR_MAX_NDIM];
     int fortran;                    /* column-major file */
+    /* CSV/TSV */
+    int delimiter;                  /* 0: sniffed; ' ': runs of blanks */
+    int csv_dtype_set;              /* the values' dtype is csv_dtype */
+    int csv_dtype;                  /* enum hr_dtype (else float64) */
+    int lenient;                    /* a non-numeric cell becomes NaN */
 };
 
 /* Parses a dtype as NumPy spells it ("float64", "f8", "<f8", ">i4", "u1",
@@ -145,16 +153,23 @@ HR_API int hr_load_args_dtype(struct hr_load_args *args, const char *s);
  * args->shape.  Returns 0 or HR_EINVAL. */
 HR_API int hr_load_args_shape(struct hr_load_args *args, const char *s);
 
-/* Loads "[NAME=]FILE" (the name defaults to the file's base name without
- * its extension).  args may be NULL for self-describing files.  An array
- * of the same name is replaced only once the new one loaded; the first
- * array loaded becomes the default.  *index (may be NULL) gets the new
- * array's index.  Returns 0 or the loader's code (HR_ENOENT, HR_EIO,
- * HR_EFORMAT, HR_EUNSUPPORTED, HR_EINVAL, HR_ENOMEM); on failure the
- * session is unchanged. */
+/* Parses a CSV delimiter ("," ";" "|", "tab", "space", "\t") into
+ * args->delimiter.  Returns 0 or HR_EINVAL. */
+HR_API int hr_load_args_delimiter(struct hr_load_args *args, const char *s);
+
+/* Loads "[NAME=]FILE[:MEMBER]": every array FILE holds (an .npz archive:
+ * each member, named NAME.MEMBER) or the one MEMBER names (an .npz
+ * member, an HDF5 dataset "/group/dset").  NAME defaults to the file's
+ * base name without its extension.  An array of the same name is
+ * replaced only once the new one loaded; the first array loaded becomes
+ * the default.  *indexes (may be NULL) gets the new arrays' indexes
+ * (owned: free()) and *n (may be NULL) their count.  Returns 0 or the
+ * loader's code (HR_ENOENT, HR_EIO, HR_EFORMAT, HR_EUNSUPPORTED,
+ * HR_EINVAL, HR_EAMBIG: the file holds several and none was named,
+ * HR_ENOMEM); on failure the session is unchanged. */
 HR_API int hr_session_load(struct hr_session *s, const char *spec,
-                           const struct hr_load_args *args, int *index,
-                           struct hr_err *err);
+                           const struct hr_load_args *args, int **indexes,
+                           int *n, struct hr_err *err);
 
 /* A resident array, as hr_session_array_info() describes it. */
 struct hr_array_info {
@@ -164,6 +179,14 @@ struct hr_array_info {
     const struct hr_array *view;    /* borrowed: what tasks see */
     int is_default;
     double load_ms;                 /* how long loading took */
+    const char *format;             /* static: "npy", "npz", "hdf5", "csv",
+                                       "raw" */
+    const char *origin;             /* borrowed or NULL: the .npz member or
+                                       HDF5 dataset it came from */
+    int ncolumns;                   /* CSV header's column names */
+    const char *const *columns;     /* borrowed */
+    int nattrs;                     /* HDF5 attributes, "name = value" */
+    const char *const *attrs;       /* borrowed */
 };
 
 HR_API int hr_session_narrays(const struct hr_session *s);

@@ -129,6 +129,16 @@ const struct hr_array *hr_array_get(const char *name)
     return run->lookup(run->ud, name);
 }
 
+int64_t hr_col_index(const struct hr_array *a, const char *name)
+{
+    const struct hr_resident *r = NULL;
+
+    if (run == NULL || run->resident == NULL || a == NULL || name == NULL)
+        return -1;
+    r = run->resident(run->ud, a);
+    return hr_array_col_index(r, name);
+}
+
 /* ---- arguments ---- */
 
 int hr_nargs(void)
@@ -228,7 +238,7 @@ static const struct hr_sym symbols[] = {
     /* hotrun.h */
     SYM(hr_at), SYM(hr_f64), SYM(hr_f32), SYM(hr_i8), SYM(hr_i16),
     SYM(hr_i32), SYM(hr_i64), SYM(hr_u8), SYM(hr_u16), SYM(hr_u32),
-    SYM(hr_u64), SYM(hr_bool), SYM(hr_array_get), SYM(hr_rows),
+    SYM(hr_u64), SYM(hr_bool), SYM(hr_array_get), SYM(hr_col_index), SYM(hr_rows),
     SYM(hr_cols), SYM(hr_dtype_name), SYM(hr_nargs), SYM(hr_arg_f64),
     SYM(hr_arg_i64), SYM(hr_arg_str), SYM(hr_fail), SYM(hr_progress),
     SYM(hr_parallel_for), SYM(hr_nthreads),

@@ -12,12 +12,17 @@
 #include "hotrun.h"
 #include "jit.h"
 
+struct hr_resident;
+
 struct hr_run_env {
     const char *task;           /* borrowed for the run */
     int argc;                   /* the task's arguments (not its name) */
     char **argv;                /* borrowed for the run */
     /* Resident array by name, or NULL. */
     const struct hr_array *(*lookup)(void *ud, const char *name);
+    /* The resident behind a view the task holds, or NULL; may be NULL. */
+    const struct hr_resident *(*resident)(void *ud,
+                                          const struct hr_array *view);
     /* Progress of a long task; may be NULL. */
     void (*progress)(void *ud, int64_t done, int64_t total);
     void *ud;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "loader.h"
 
 /* Data is read in native order; a big-endian host would swap '<' files. */
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
@@ -17,19 +18,6 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 
 #define CHUNK ((size_t)64 << 20)        /* copy step between progress calls */
 #define HUGE_PAGE ((size_t)2 << 20)
-
-/* What a file holds, from its .npy header or from a raw spec. */
-struct layout {
-    int dtype;
-    int big_endian;
-    int fortran;
-    int ndim;
-    int64_t shape[HR_MAX_NDIM];
-    int version;        /* .npy major version; 0 for raw */
-    int64_t offset;     /* of the first data byte */
-    int64_t size;       /* elements */
-    int64_t nbytes;
-};
 
 /* The data pointer of arrays with no bytes: valid, never dereferenced. */
 static const uint64_t empty_data[2];
@@ -74,7 +62,7 @@ static int open_file(const char *path, int *fd, struct stat *st,
 
 /* Checks that the data part of a .npy file is exactly what the shape
  * needs: no shorter (truncated), no longer (NumPy never pads the end). */
-static int check_data_size(const char *path, const struct layout *lay,
+static int check_data_size(const char *path, const struct hr_layout *lay,
                            int64_t have, struct hr_err *err)
 {
     char sh[HR_SHAPE_TXT];
@@ -99,23 +87,21 @@ static int check_data_size(const char *path, const struct layout *lay,
     return 0;
 }
 
-static int npy_layout(const char *path, int fd, int64_t fsize,
-                      struct layout *lay, struct hr_err *err)
+/* The layout a .npy header describes, for a stream of fsize bytes whose
+ * first byte is at base in the file. */
+static int header_layout(const char *path, const struct hr_npy_header *nh,
+                         int64_t base, int64_t fsize, struct hr_layout *lay,
+                         struct hr_err *err)
 {
-    struct hr_npy_header nh;
     char sh[HR_SHAPE_TXT];
-    int rc;
 
-    rc = hr_npy_read_header(path, fd, fsize, &nh, err);
-    if (rc != 0)
-        return rc;
-    lay->version = nh.version;
-    lay->dtype = nh.dtype;
-    lay->big_endian = nh.big_endian;
-    lay->fortran = nh.fortran;
-    lay->ndim = nh.ndim;
-    memcpy(lay->shape, nh.shape, sizeof nh.shape);
-    lay->offset = nh.offset;
+    lay->version = nh->version;
+    lay->dtype = nh->dtype;
+    lay->big_endian = nh->big_endian;
+    lay->fortran = nh->fortran;
+    lay->ndim = nh->ndim;
+    memcpy(lay->shape, nh->shape, sizeof nh->shape);
+    lay->offset = base + nh->offset;
     if (hr_shape_bytes(lay->ndim, lay->shape, hr_dtype_size(lay->dtype),
                        &lay->size, &lay->nbytes) < 0) {
         hr_shape_format_dims(lay->ndim, lay->shape, sh, sizeof sh);
@@ -123,11 +109,25 @@ static int npy_layout(const char *path, int fd, int64_t fsize,
                    "overflows 64 bits)", path, sh, hr_dtype_name(lay->dtype));
         return HR_EFORMAT;
     }
-    return check_data_size(path, lay, fsize - lay->offset, err);
+    return check_data_size(path, lay, fsize - nh->offset, err);
+}
+
+/* The .npy stream of fsize bytes at byte base of fd (0 for a .npy file,
+ * a stored member's offset in an .npz archive). */
+static int npy_layout(const char *path, int fd, int64_t base, int64_t fsize,
+                      struct hr_layout *lay, struct hr_err *err)
+{
+    struct hr_npy_header nh;
+    int rc;
+
+    rc = hr_npy_read_header_at(path, fd, base, fsize, &nh, err);
+    if (rc != 0)
+        return rc;
+    return header_layout(path, &nh, base, fsize, lay, err);
 }
 
 static int raw_layout(const char *path, const struct hr_raw_spec *raw,
-                      int64_t fsize, struct layout *lay, struct hr_err *err)
+                      int64_t fsize, struct hr_layout *lay, struct hr_err *err)
 {
     char sh[HR_SHAPE_TXT];
     int k;
@@ -182,7 +182,7 @@ static char *default_name(const char *path)
 }
 
 static int resident_new(const char *path, const char *name,
-                        const struct layout *lay, struct hr_resident **out,
+                        const struct hr_layout *lay, struct hr_resident **out,
                         struct hr_err *err)
 {
     struct hr_resident *r = calloc(1, sizeof *r);
@@ -253,7 +253,7 @@ static void swap_bytes(void *p, size_t n, int unit)
 /* An anonymous read-write mapping of at least len bytes, aligned to a
  * huge page when it is that big, with huge pages advised.  NULL with
  * errno set on failure. */
-static void *anon_map(size_t len, size_t *map_len)
+static void *anon_map_flags(size_t len, int flags, size_t *map_len)
 {
     size_t want = len;
     size_t extra = 0;
@@ -266,7 +266,7 @@ static void *anon_map(size_t len, size_t *map_len)
         extra = HUGE_PAGE;
     }
     p = mmap(NULL, want + extra, PROT_READ | PROT_WRITE,
-             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+             MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
     a = p;
@@ -285,9 +285,14 @@ static void *anon_map(size_t len, size_t *map_len)
     return a;
 }
 
+static void *anon_map(size_t len, size_t *map_len)
+{
+    return anon_map_flags(len, 0, map_len);
+}
+
 /* Copies the data into memory of its own, converting big-endian numbers
  * (swap is the unit, 0 for none), then makes it read-only. */
-static int copy_data(const char *path, int fd, const struct layout *lay,
+static int copy_data(const char *path, int fd, const struct hr_layout *lay,
                      int swap, const struct hr_load_opts *opts,
                      struct hr_resident *r, struct hr_err *err)
 {
@@ -339,14 +344,16 @@ static int copy_data(const char *path, int fd, const struct layout *lay,
 
 /* Maps the file (zero-copy) when it can be used as it is: native order,
  * aligned data, mode mmap.  Otherwise copies. */
-static int load_data(const char *path, int fd, int64_t fsize,
-                     const struct layout *lay,
+static int load_data(const char *path, int fd, const struct hr_layout *lay,
                      const struct hr_load_opts *opts, struct hr_resident *r,
                      struct hr_err *err)
 {
     int unit = swap_unit(lay->dtype);
     int swap = lay->big_endian && unit > 1;
     int aligned = lay->offset % unit == 0;
+    /* only the pages that hold the data: an .npz member is a part */
+    int64_t start = lay->offset & ~((int64_t)sysconf(_SC_PAGESIZE) - 1);
+    size_t map_len = (size_t)(lay->offset + lay->nbytes - start);
     char txt[128];
     char *p;
     int e;
@@ -368,19 +375,18 @@ static int load_data(const char *path, int fd, int64_t fsize,
         /* MAP_POPULATE: map every page now, from the page cache (or the
          * disk), so that the first run does not pay a page fault per 4 KiB
          * (200 MB: ~3 ms here instead of ~170 ms in the first run) */
-        p = mmap(NULL, (size_t)fsize, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
-                 fd, 0);
+        p = mmap(NULL, map_len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd,
+                 (off_t)start);
         if (p != MAP_FAILED) {
             r->map = p;
-            r->map_len = (size_t)fsize;
+            r->map_len = map_len;
             r->mapped = 1;
-            r->view.data = p + lay->offset;
+            r->view.data = p + (lay->offset - start);
             return 0;
         }
         e = errno;
         if (e != ENODEV) {
-            hr_err_set(err, "%s: cannot map %lld bytes: %s", path,
-                       (long long)fsize,
+            hr_err_set(err, "%s: cannot map %zu bytes: %s", path, map_len,
                        hr_fileio_errtext(e, txt, sizeof txt));
             return e == ENOMEM ? HR_ENOMEM : HR_EIO;
         }
@@ -389,13 +395,13 @@ static int load_data(const char *path, int fd, int64_t fsize,
     return copy_data(path, fd, lay, swap ? unit : 0, opts, r, err);
 }
 
-int hr_array_load(const char *path, const char *name,
-                  const struct hr_load_opts *opts, struct hr_resident **out,
-                  struct hr_err *err)
+int hr_loader_npy_raw(const char *path, const char *name,
+                      const struct hr_load_opts *opts,
+                      struct hr_resident **out, struct hr_err *err)
 {
     static const struct hr_load_opts defaults;
     struct hr_resident *r = NULL;
-    struct layout lay;
+    struct hr_layout lay;
     struct stat st;
     int64_t fsize = 0;
     int fd = -1;
@@ -411,13 +417,14 @@ int hr_array_load(const char *path, const char *name,
     if (rc == 0 && opts->raw != NULL)
         rc = raw_layout(path, opts->raw, fsize, &lay, err);
     else if (rc == 0)
-        rc = npy_layout(path, fd, fsize, &lay, err);
+        rc = npy_layout(path, fd, 0, fsize, &lay, err);
     if (rc == 0)
         rc = resident_new(path, name, &lay, &r, err);
     if (rc == 0) {
         r->dev = st.st_dev;
         r->ino = st.st_ino;
-        rc = load_data(path, fd, fsize, &lay, opts, r, err);
+        r->format = opts->raw != NULL ? "raw" : "npy";
+        rc = load_data(path, fd, &lay, opts, r, err);
     }
     if (rc == 0) {
         *out = r;
@@ -437,6 +444,9 @@ void hr_array_free(struct hr_resident *r)
         munmap(r->map, r->map_len);
     free(r->name);
     free(r->path);
+    free(r->origin);
+    hr_loader_free_strings(r->columns, r->ncolumns);
+    hr_loader_free_strings(r->attrs, r->nattrs);
     free(r);
 }
 
@@ -458,4 +468,143 @@ int hr_array_contains(const struct hr_resident *r, uintptr_t addr)
         return 0;
     base = (uintptr_t)r->view.data;
     return addr >= base && addr - base < (uintptr_t)r->view.nbytes;
+}
+
+/* ---- for the format loaders (loader.h) ---- */
+
+int hr_loader_open(const char *path, int *fd, int64_t *size,
+                   struct hr_err *err)
+{
+    struct stat st;
+    int rc;
+
+    memset(&st, 0, sizeof st);
+    rc = open_file(path, fd, &st, err);
+    *size = st.st_size;
+    if (rc != 0 && *fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+    return rc;
+}
+
+int hr_loader_npy_layout(const char *what, int fd, int64_t base,
+                         int64_t size, struct hr_layout *lay,
+                         struct hr_err *err)
+{
+    memset(lay, 0, sizeof *lay);
+    return npy_layout(what, fd, base, size, lay, err);
+}
+
+int hr_loader_header_layout(const char *what,
+                            const struct hr_npy_header *nh, int64_t size,
+                            struct hr_layout *lay, struct hr_err *err)
+{
+    memset(lay, 0, sizeof *lay);
+    return header_layout(what, nh, 0, size, lay, err);
+}
+
+int hr_loader_new(const char *path, const char *name,
+                  const struct hr_layout *lay, struct hr_resident **out,
+                  struct hr_err *err)
+{
+    return resident_new(path, name, lay, out, err);
+}
+
+int hr_loader_data(const char *what, int fd, const struct hr_layout *lay,
+                   const struct hr_load_opts *opts, struct hr_resident *r,
+                   struct hr_err *err)
+{
+    static const struct hr_load_opts defaults;
+
+    return load_data(what, fd, lay, opts != NULL ? opts : &defaults, r, err);
+}
+
+int hr_loader_alloc(const char *what, struct hr_resident *r, void **buf,
+                    struct hr_err *err)
+{
+    size_t total = (size_t)r->view.nbytes;
+    char txt[128];
+
+    *buf = NULL;
+    if (total == 0) {
+        r->view.data = empty_data;
+        return 0;
+    }
+    *buf = anon_map(total, &r->map_len);
+    if (*buf == NULL) {
+        hr_err_set(err, "%s: cannot allocate %zu bytes: %s", what, total,
+                   hr_fileio_errtext(errno, txt, sizeof txt));
+        return HR_ENOMEM;
+    }
+    r->map = *buf;
+    return 0;
+}
+
+int hr_loader_seal(const char *what, struct hr_resident *r, int swap,
+                   struct hr_err *err)
+{
+    int unit = swap_unit(r->view.dtype);
+    char txt[128];
+
+    if (r->map == NULL)
+        return 0;
+    if (swap && unit > 1)
+        swap_bytes(r->map, (size_t)r->view.nbytes, unit);
+    r->swapped = swap && unit > 1;
+    if (mprotect(r->map, r->map_len, PROT_READ) != 0) {
+        hr_err_set(err, "%s: cannot make the data read-only: %s", what,
+                   hr_fileio_errtext(errno, txt, sizeof txt));
+        return HR_EIO;
+    }
+    r->view.data = r->map;
+    return 0;
+}
+
+void *hr_loader_reserve(const char *what, size_t max, size_t *map_len,
+                        struct hr_err *err)
+{
+    char txt[128];
+    void *p = anon_map_flags(max > 0 ? max : 1, MAP_NORESERVE, map_len);
+
+    if (p == NULL)
+        hr_err_set(err, "%s: cannot reserve %zu bytes of address space: %s",
+                   what, max, hr_fileio_errtext(errno, txt, sizeof txt));
+    return p;
+}
+
+void hr_loader_unreserve(void *map, size_t map_len)
+{
+    if (map != NULL)
+        munmap(map, map_len);
+}
+
+int hr_loader_adopt(const char *what, struct hr_resident *r, void *map,
+                    size_t map_len, struct hr_err *err)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t keep = ((size_t)r->view.nbytes + page - 1) / page * page;
+
+    if (keep < map_len)
+        munmap((char *)map + keep, map_len - keep);
+    if (keep == 0) {
+        r->view.data = empty_data;
+        return 0;
+    }
+    r->map = map;
+    r->map_len = keep;
+    return hr_loader_seal(what, r, 0, err);
+}
+
+void hr_loader_swap(void *p, size_t n, int dtype)
+{
+    int unit = swap_unit(dtype);
+
+    if (unit > 1)
+        swap_bytes(p, n, unit);
+}
+
+char *hr_loader_default_name(const char *path)
+{
+    return default_name(path);
 }

@@ -135,6 +135,37 @@ static int check_header_text(const char *path, int version,
 int hr_npy_read_header(const char *path, int fd, int64_t fsize,
                        struct hr_npy_header *out, struct hr_err *err)
 {
+    return hr_npy_read_header_at(path, fd, 0, fsize, out, err);
+}
+
+/* Reads from a file descriptor at a base offset. */
+struct fd_src {
+    int fd;
+    int64_t base;
+};
+
+static ssize_t fd_read(void *ud, void *buf, size_t n, int64_t off)
+{
+    const struct fd_src *src = ud;
+
+    return hr_fileio_pread_full(src->fd, buf, n, (off_t)(src->base + off));
+}
+
+int hr_npy_read_header_at(const char *path, int fd, int64_t base,
+                          int64_t fsize, struct hr_npy_header *out,
+                          struct hr_err *err)
+{
+    struct fd_src src = { fd, base };
+
+    return hr_npy_read_header_from(path, fd_read, &src, fsize, out, err);
+}
+
+int hr_npy_read_header_from(const char *path,
+                            ssize_t (*rd)(void *ud, void *buf, size_t n,
+                                          int64_t off),
+                            void *ud, int64_t fsize,
+                            struct hr_npy_header *out, struct hr_err *err)
+{
     static const unsigned char magic[6] = { 0x93, 'N', 'U', 'M', 'P', 'Y' };
     unsigned char pre[12];
     struct hr_npyhdr nh;
@@ -146,8 +177,7 @@ int hr_npy_read_header(const char *path, int fd, int64_t fsize,
     int rc = HR_EFORMAT;
 
     memset(out, 0, sizeof *out);
-    got = hr_fileio_pread_full(fd, pre, fsize < 12 ? (size_t)fsize : 12,
-                               0);
+    got = rd(ud, pre, fsize < 12 ? (size_t)fsize : 12, 0);
     if (got < 0) {
         hr_err_set(err, "%s: read failed: %s", path,
                    hr_fileio_errtext(errno, txt, sizeof txt));
@@ -201,7 +231,7 @@ int hr_npy_read_header(const char *path, int fd, int64_t fsize,
         rc = HR_ENOMEM;
         goto out;
     }
-    got = hr_fileio_pread_full(fd, text, (size_t)hlen, (off_t)prefix);
+    got = rd(ud, text, (size_t)hlen, prefix);
     if (got != hlen) {
         hr_err_set(err, "%s: read failed: %s", path, got < 0 ?
                    hr_fileio_errtext(errno, txt, sizeof txt) :
@@ -231,17 +261,35 @@ out:
 
 /* ---- writing ---- */
 
-/* The .npy 1.0 preamble and header NumPy writes for a C-order float64
- * array, padded so that the data starts at a multiple of 64. */
-static size_t npy_header_f64(char *buf, size_t cap, int ndim,
-                             const int64_t *shape)
+/* The .npy descr of a dtype, in native (little-endian) order. */
+static const char *descr_of(int dtype)
 {
-    size_t len = 10;
+    static const char *const d[HR_NDTYPES] = {
+        [HR_BOOL] = "|b1", [HR_INT8] = "|i1", [HR_INT16] = "<i2",
+        [HR_INT32] = "<i4", [HR_INT64] = "<i8", [HR_UINT8] = "|u1",
+        [HR_UINT16] = "<u2", [HR_UINT32] = "<u4", [HR_UINT64] = "<u8",
+        [HR_FLOAT16] = "<f2", [HR_FLOAT32] = "<f4", [HR_FLOAT64] = "<f8",
+        [HR_COMPLEX64] = "<c8", [HR_COMPLEX128] = "<c16",
+    };
+
+    return dtype >= 0 && dtype < HR_NDTYPES ? d[dtype] : NULL;
+}
+
+size_t hr_npy_header(char *buf, size_t cap, int dtype, int fortran,
+                     int ndim, const int64_t *shape)
+{
+    size_t pre = 10;
+    size_t len;
     size_t hlen;
     int k;
 
-    len += (size_t)snprintf(buf + len, cap - len, "{'descr': '<f8', "
-                            "'fortran_order': False, 'shape': (");
+    if (descr_of(dtype) == NULL || ndim < 0 || ndim > HR_MAX_NDIM ||
+        cap < HR_NPY_HEADER_MAX)
+        return 0;
+    len = pre;
+    len += (size_t)snprintf(buf + len, cap - len, "{'descr': '%s', "
+                            "'fortran_order': %s, 'shape': (",
+                            descr_of(dtype), fortran ? "True" : "False");
     for (k = 0; k < ndim; k++)
         len += (size_t)snprintf(buf + len, cap - len, "%s%lld",
                                 k > 0 ? ", " : "", (long long)shape[k]);
@@ -250,7 +298,7 @@ static size_t npy_header_f64(char *buf, size_t cap, int ndim,
     while ((len + 1) % 64 != 0)
         buf[len++] = ' ';
     buf[len++] = '\n';
-    hlen = len - 10;
+    hlen = len - pre;                   /* < 65536: version 1.0 */
     memcpy(buf, "\x93NUMPY\x01\x00", 8);
     buf[8] = (char)(hlen & 0xff);
     buf[9] = (char)(hlen >> 8);
@@ -260,7 +308,7 @@ static size_t npy_header_f64(char *buf, size_t cap, int ndim,
 int hr_npy_write_f64(const char *path, const double *data, int ndim,
                      const int64_t *shape, struct hr_err *err)
 {
-    char head[HR_SHAPE_TXT * 2 + 128];
+    char head[HR_NPY_HEADER_MAX];
     char txt[128];
     char *tmp = NULL;
     int64_t size;
@@ -287,7 +335,7 @@ int hr_npy_write_f64(const char *path, const double *data, int ndim,
         hr_err_set(err, "%s: shape too big", path);
         goto out;
     }
-    hlen = npy_header_f64(head, sizeof head, ndim, shape);
+    hlen = hr_npy_header(head, sizeof head, HR_FLOAT64, 0, ndim, shape);
     tlen = strlen(path) + 32;
     tmp = malloc(tlen);
     if (tmp == NULL) {

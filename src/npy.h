@@ -6,7 +6,9 @@
 #ifndef HR_NPY_H
 #define HR_NPY_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "hotrun.h"
 #include "err.h"
@@ -29,6 +31,32 @@ struct hr_npy_header {
  * or HR_ENOMEM. */
 int hr_npy_read_header(const char *path, int fd, int64_t fsize,
                        struct hr_npy_header *out, struct hr_err *err);
+
+/* The same for a .npy stream of size bytes that starts at byte base of fd
+ * (a member stored in an .npz archive); out->offset counts from base. */
+int hr_npy_read_header_at(const char *path, int fd, int64_t base,
+                          int64_t size, struct hr_npy_header *out,
+                          struct hr_err *err);
+
+/* The same for a stream read through rd(ud, buf, n, off): n bytes at off
+ * into buf, returning the count (short only at the end) or -1 with errno
+ * set.  The header is read with two calls, at 0 and after the preamble. */
+int hr_npy_read_header_from(const char *path,
+                            ssize_t (*rd)(void *ud, void *buf, size_t n,
+                                          int64_t off),
+                            void *ud, int64_t size,
+                            struct hr_npy_header *out, struct hr_err *err);
+
+/* Room for any header hr_npy_header() writes. */
+#define HR_NPY_HEADER_MAX (HR_MAX_NDIM * 22 + 192)
+
+/* Writes into buf (cap >= HR_NPY_HEADER_MAX) the preamble and header
+ * NumPy writes for an array of dtype (native order) and shape, C or
+ * Fortran order: version 1.0, padded with blanks and '\n' so that the
+ * data starts at a multiple of 64.  Returns
+ * its length, or 0 for a dtype, ndim or cap it cannot write. */
+size_t hr_npy_header(char *buf, size_t cap, int dtype, int fortran,
+                     int ndim, const int64_t *shape);
 
 /* Writes a C-order float64 array of the given shape to path as .npy
  * version 1.0, atomically (temp file + rename).  Used by --demo and tests.

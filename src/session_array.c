@@ -56,6 +56,12 @@ int hr_session_array_info(const struct hr_session *s, int i,
     out->view = &r->view;
     out->is_default = i == s->current;
     out->load_ms = s->arrays[i].load_ms;
+    out->format = r->format != NULL ? r->format : "npy";
+    out->origin = r->origin;
+    out->ncolumns = r->ncolumns;
+    out->columns = (const char *const *)r->columns;
+    out->nattrs = r->nattrs;
+    out->attrs = (const char *const *)r->attrs;
     return 0;
 }
 
@@ -83,47 +89,64 @@ static void load_progress(void *ud, int64_t done, int64_t total)
         s->hooks.progress(s->hooks.ud, s->progress_label, done, total);
 }
 
-/* Puts r in the session under its name; takes r.  Returns its index or
- * HR_ENOMEM. */
+/* Puts r in the session under its name, replacing an array of that name;
+ * takes r.  The caller has made room (reserve()).  Returns r's index. */
 static int keep_array(struct hr_session *s, struct hr_resident *r,
                       double ms)
 {
-    struct slot *grown = NULL;
     int i = hr_session_find_array(s, r->name);
 
     if (i >= 0) {
         hr_array_free(s->arrays[i].r);
-        s->arrays[i].r = r;
-        s->arrays[i].load_ms = ms;
-        return i;
+    } else {
+        i = s->narrays++;
+        if (s->current < 0)
+            s->current = i;
     }
-    grown = realloc(s->arrays, (size_t)(s->narrays + 1) * sizeof *grown);
-    if (grown == NULL) {
-        hr_array_free(r);
-        return HR_ENOMEM;
-    }
-    s->arrays = grown;
-    i = s->narrays++;
     s->arrays[i].r = r;
     s->arrays[i].load_ms = ms;
-    if (s->current < 0)
-        s->current = i;
     return i;
 }
 
+int hr_load_args_delimiter(struct hr_load_args *args, const char *s)
+{
+    return hr_csv_parse_delimiter(s, &args->delimiter) != 0 ? HR_EINVAL : 0;
+}
+
+/* Room for n more arrays, so that registering them cannot fail half way.
+ * Returns 0 or HR_ENOMEM. */
+static int reserve(struct hr_session *s, int n)
+{
+    struct slot *grown = realloc(s->arrays, (size_t)(s->narrays + n) *
+                                 sizeof *grown);
+
+    if (grown == NULL)
+        return HR_ENOMEM;
+    s->arrays = grown;
+    return 0;
+}
+
 int hr_session_load(struct hr_session *s, const char *spec,
-                    const struct hr_load_args *args, int *index,
+                    const struct hr_load_args *args, int **indexes, int *n,
                     struct hr_err *err)
 {
     struct hr_load_opts lo = { 0 };
     struct hr_raw_spec raw = { 0 };
-    struct hr_resident *r = NULL;
+    struct hr_csv_opts csv = { 0, -1, 0 };
+    struct hr_array_list l = { NULL, 0 };
     const char *eq = strchr(spec, '=');
     const char *path = spec;
     char *name = NULL;
+    int *idx = NULL;
     double t0 = hr_session_now_ms();
+    double ms;
     int rc;
+    int i;
 
+    if (indexes != NULL)
+        *indexes = NULL;
+    if (n != NULL)
+        *n = 0;
     if (eq != NULL && valid_name(spec, (size_t)(eq - spec))) {
         name = strndup(spec, (size_t)(eq - spec));
         if (name == NULL)
@@ -138,21 +161,41 @@ int hr_session_load(struct hr_session *s, const char *spec,
         raw.fortran = args->fortran;
         lo.raw = &raw;
     }
+    if (args != NULL) {
+        csv.delimiter = args->delimiter;
+        csv.dtype = args->csv_dtype_set ? args->csv_dtype : -1;
+        csv.lenient = args->lenient;
+    }
+    lo.csv = &csv;
     lo.mode = s->load;
     lo.progress = load_progress;
     lo.progress_ud = s;
     s->progress_label = path;
-    rc = hr_array_load(path, name, &lo, &r, err);
+    rc = hr_array_load_all(path, name, &lo, &l, err);
     load_progress(s, 0, 0);
     s->progress_label = NULL;
     free(name);
     if (rc != 0)
         return rc;
-    rc = keep_array(s, r, hr_session_now_ms() - t0);
-    if (rc < 0)
-        return rc;
-    if (index != NULL)
-        *index = rc;
+    ms = hr_session_now_ms() - t0;
+    idx = calloc((size_t)l.n, sizeof *idx);
+    if (idx == NULL || reserve(s, l.n) != 0) {
+        free(idx);
+        hr_array_list_free(&l);
+        hr_err_set(err, "%s: out of memory", path);
+        return HR_ENOMEM;
+    }
+    for (i = 0; i < l.n; i++) {
+        idx[i] = keep_array(s, l.items[i], ms);
+        l.items[i] = NULL;          /* taken */
+    }
+    hr_array_list_free(&l);
+    if (n != NULL)
+        *n = i;
+    if (indexes != NULL)
+        *indexes = idx;
+    else
+        free(idx);
     return 0;
 }
 

@@ -18,6 +18,23 @@ static const struct hr_array *lookup(void *ud, const char *name)
     return i >= 0 ? &s->arrays[i].r->view : NULL;
 }
 
+/* The resident behind a view a task holds (hr_col_index()). */
+static const struct hr_resident *resident(void *ud,
+                                          const struct hr_array *view)
+{
+    const struct hr_session *s = ud;
+    int i;
+
+    for (i = 0; view != NULL && i < s->narrays; i++) {
+        const struct hr_resident *r = s->arrays[i].r;
+
+        if (&r->view == view || (r->view.data == view->data &&
+                                 r->view.name == view->name))
+            return r;
+    }
+    return NULL;
+}
+
 static void locate(void *ud, uintptr_t pc, char *buf, size_t len)
 {
     const struct hr_session *s = ud;
@@ -81,6 +98,7 @@ int hr_session_run(struct hr_session *s, const char *spec, int argc,
     env.argc = argc;
     env.argv = (char **)argv;
     env.lookup = lookup;
+    env.resident = resident;
     env.progress = task_progress;
     env.ud = s;
     go.timeout_s = s->timeout_s;

@@ -73,8 +73,11 @@ def bad_option_is_usage_error():
     assert rc == 2 and "unknown option" in err, err
     rc, _, err = hotrun(["--timeout", "abc", SMALL])
     assert rc == 2 and "--timeout" in err, err
+    rc, _, err = hotrun(["--shape", "3x4", SMALL])
+    assert rc == 2 and "--dtype" in err, err
+    # --dtype alone is for CSV text: a .npy file says so
     rc, _, err = hotrun(["--dtype", "float64", SMALL])
-    assert rc == 2 and "--shape" in err, err
+    assert rc == 2 and "--shape" in err and "CSV" in err, err
 
 
 @test
@@ -86,9 +89,9 @@ def startup_input_errors_exit_2_with_one_line():
         f.write(data[:-8])
     bad = tmp("bad.npy")
     with open(bad, "wb") as f:
-        f.write(b"not an npy file at all, sorry" * 4)
+        f.write(b"\x00\x01not an npy file at all, sorry" * 4)
     for path, what in [(tmp("missing.npy"), "no such file"),
-                       (trunc, ""), (bad, "magic")]:
+                       (trunc, ""), (bad, "not a format hotrun knows")]:
         rc, out, err = hotrun([path], "run count\n")
         assert rc == 2, (path, rc, err)
         lines = err.strip().splitlines()

@@ -304,7 +304,7 @@ def completion_with_nothing_loaded():
             s.send("\x15" + line)
             s.settle(0.2)
         s.send("\x15\t\t")
-        s.expect(r"arrays +do +isolate")
+        s.expect(r"arrays +\S+[^\n]*\nchecksum +")
         s.send("\x15list\r")
         s.expect(r"no modules")
         s.prompt()

@@ -7,9 +7,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-build}
 shift || true
 
-packages=(cmake make gcc libc6-dev libtcc-dev tcc libreadline-dev
-          libcmocka-dev python3 python3-numpy
-          clang libclang-rt-14-dev libfuzzer-14-dev)
+packages=(cmake make gcc g++ libc6-dev pkg-config libtcc-dev tcc
+          libreadline-dev libcmocka-dev python3 python3-numpy
+          libminizip-dev zlib1g-dev libhdf5-dev libcsv-dev libfast-float-dev
+          python3-h5py clang libclang-rt-14-dev libfuzzer-14-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -968,11 +968,12 @@ static void test_array_load_rejects_bad_magic(void **state)
 
     write_bytes(path, "\x93NUMPX\x01\x00\x10\x00{}", 12);
     rc = load(path, HR_LOAD_MMAP, &r, &err);
-    check_fail(rc, HR_EFORMAT, r, &err, path, "not a .npy file (bad magic)");
+    check_fail(rc, HR_EFORMAT, r, &err, path, "not a format hotrun knows");
+    assert_non_null(strstr(err.msg, ".npz, HDF5 and CSV"));
     assert_non_null(strstr(err.msg, "--dtype"));
     write_bytes(path, "PK\x03\x04", 4);
     rc = load(path, HR_LOAD_MMAP, &r, &err);
-    check_fail(rc, HR_EFORMAT, r, &err, path, "bad magic");
+    check_fail(rc, HR_EFORMAT, r, &err, path, "malformed .npz (zip) archive");
     write_bytes(path, "", 0);
     rc = load(path, HR_LOAD_READ, &r, &err);
     check_fail(rc, HR_EFORMAT, r, &err, path, "empty file");

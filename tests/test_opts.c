@@ -43,7 +43,7 @@ static void test_opts_parse_arrays_and_options(void **state)
     hr_opts_free(&o);
 }
 
-static void test_opts_parse_raw_needs_dtype_and_shape(void **state)
+static void test_opts_parse_raw_and_csv_options(void **state)
 {
     struct hr_opts o;
     struct hr_err err = { { 0 } };
@@ -56,9 +56,25 @@ static void test_opts_parse_raw_needs_dtype_and_shape(void **state)
     assert_int_equal(o.raw.ndim, 2);
     assert_int_equal(o.raw.shape[1], 5);
     hr_opts_free(&o);
-    assert_int_equal(parse(&o, &err, 4, "--dtype", "f8", "f.bin"),
+    /* --dtype alone is the dtype of CSV values; --shape alone is wrong */
+    assert_int_equal(parse(&o, &err, 4, "--dtype", "f4", "f.csv"), 0);
+    assert_int_equal(o.raw.raw, 0);
+    assert_true(o.raw.csv_dtype_set);
+    assert_int_equal(o.raw.csv_dtype, HR_FLOAT32);
+    hr_opts_free(&o);
+    assert_int_equal(parse(&o, &err, 4, "--shape", "3x4", "f.bin"),
                      HR_EINVAL);
-    assert_non_null(strstr(err.msg, "--shape"));
+    assert_non_null(strstr(err.msg, "--dtype"));
+    hr_opts_free(&o);
+    assert_int_equal(parse(&o, &err, 6, "--delimiter", "tab", "--lenient",
+                           "f.tsv"), 0);
+    assert_int_equal(o.raw.delimiter, '\t');
+    assert_int_equal(o.raw.lenient, 1);
+    assert_false(o.raw.csv_dtype_set);
+    hr_opts_free(&o);
+    assert_int_equal(parse(&o, &err, 4, "--delimiter", "ab", "f.tsv"),
+                     HR_EINVAL);
+    assert_non_null(strstr(err.msg, "--delimiter"));
     hr_opts_free(&o);
     assert_int_equal(parse(&o, &err, 5, "--dtype", "q9", "--shape", "3"),
                      HR_EINVAL);
@@ -126,7 +142,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_opts_parse_arrays_and_options),
-        cmocka_unit_test(test_opts_parse_raw_needs_dtype_and_shape),
+        cmocka_unit_test(test_opts_parse_raw_and_csv_options),
         cmocka_unit_test(test_opts_parse_rejects_bad_values),
         cmocka_unit_test(test_opts_parse_options_after_files),
         cmocka_unit_test(test_opts_parse_help_and_version),

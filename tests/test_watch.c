@@ -379,7 +379,7 @@ static struct hr_cli *session(struct fx *f)
     fclose(fp);
     assert_int_equal(hr_cli_open(0, 0, 0, &cli), 0);
     assert_int_equal(hr_session_load(cli->s, in(f, "a.npy"), NULL, NULL,
-                                     &err), 0);
+                                     NULL, &err), 0);
     return cli;
 }
 

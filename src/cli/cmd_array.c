@@ -2,11 +2,12 @@
 #include "cmd.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "out.h"
 
-/* The load options of argv[from..argc) into args; *spec gets the one
+/* The load options of argv[1..argc) into args; *spec gets the one
  * argument that is not an option.  Returns 0, or -1 with rec's error. */
 static int parse_load(int argc, char **argv, struct hr_load_args *args,
                       const char **spec, struct hr_record *rec)
@@ -41,19 +42,43 @@ static int parse_load(int argc, char **argv, struct hr_load_args *args,
                 return -1;
             }
             args->fortran = o[0] == 'F' || o[0] == 'f';
+        } else if (strcmp(argv[i], "--delimiter") == 0 && i + 1 < argc) {
+            if (hr_load_args_delimiter(args, argv[++i]) != 0) {
+                hr_record_input_error(rec, "load: --delimiter wants one "
+                                      "character (or tab, space), not '%s'",
+                                      argv[i]);
+                return -1;
+            }
+        } else if (strcmp(argv[i], "--lenient") == 0) {
+            args->lenient = 1;
         } else if (*spec == NULL && argv[i][0] != '-') {
             *spec = argv[i];
         } else {
             break;
         }
     }
-    if (i < argc || *spec == NULL || have_dtype != have_shape) {
-        hr_record_input_error(rec, "usage: load [NAME=]FILE [--dtype T "
-                              "--shape S [--order C|F]]");
+    if (i < argc || *spec == NULL || (have_shape && !have_dtype)) {
+        hr_record_input_error(rec, "usage: load [NAME=]FILE[:MEMBER] "
+                              "[--dtype T [--shape S [--order C|F]]] "
+                              "[--delimiter D] [--lenient]");
         return -1;
     }
-    args->raw = have_dtype;
+    /* --dtype with --shape: a raw file; alone: the type of CSV values */
+    args->raw = have_shape;
+    args->csv_dtype_set = have_dtype && !have_shape;
+    args->csv_dtype = args->dtype;
     return 0;
+}
+
+/* "NAME: 3x4 float64, 96 B, read" */
+static void describe(const struct hr_array_info *a, char *buf, size_t len)
+{
+    char shape[HR_SHAPE_TXT], size[32];
+
+    hr_shape_format(a->view, shape, sizeof shape);
+    hr_out_format_bytes((double)a->view->nbytes, size, sizeof size);
+    snprintf(buf, len, "%s: %s %s, %s, %s", a->name, shape,
+             hr_dtype_name(a->view->dtype), size, a->how);
 }
 
 int hr_cmd_load(struct hr_cli *cli, int argc, char **argv,
@@ -63,21 +88,32 @@ int hr_cmd_load(struct hr_cli *cli, int argc, char **argv,
     struct hr_array_info info;
     struct hr_err err = { { 0 } };
     const char *spec = NULL;
-    char shape[HR_SHAPE_TXT], size[32], t[32];
-    int i = -1;
+    char what[HR_SHAPE_TXT + 256], t[32];
+    int *idx = NULL;
+    int n = 0;
+    int i;
 
     if (parse_load(argc, argv, &args, &spec, rec) != 0)
         return HR_CMD_ERR;
-    if (hr_session_load(cli->s, spec, &args, &i, &err) != 0) {
+    if (hr_session_load(cli->s, spec, &args, &idx, &n, &err) != 0) {
         hr_record_input_error(rec, "%s", err.msg);
         return HR_CMD_ERR;
     }
-    hr_session_array_info(cli->s, i, &info);
-    hr_shape_format(info.view, shape, sizeof shape);
-    hr_out_format_bytes((double)info.view->nbytes, size, sizeof size);
+    hr_session_array_info(cli->s, idx[0], &info);
     hr_out_format_ms(info.load_ms, t, sizeof t);
-    hr_record_note(rec, "loaded %s: %s %s, %s, %s (%s)", info.name, shape,
-                   hr_dtype_name(info.view->dtype), size, info.how, t);
+    if (n == 1) {
+        describe(&info, what, sizeof what);
+        hr_record_note(rec, "loaded %s (%s)", what, t);
+    } else {
+        hr_record_note(rec, "loaded %d arrays from %s (%s)", n, info.path,
+                       t);
+        for (i = 0; i < n; i++) {
+            hr_session_array_info(cli->s, idx[i], &info);
+            describe(&info, what, sizeof what);
+            hr_text_printf(&rec->text, "  %s\n", what);
+        }
+    }
+    free(idx);
     return HR_CMD_OK;
 }
 
@@ -86,15 +122,37 @@ static int width(int w, const char *s)
     return (int)strlen(s) > w ? (int)strlen(s) : w;
 }
 
+/* arrays -v: where an array came from, its columns and attributes */
+static void details(const struct hr_array_info *a, struct hr_record *rec)
+{
+    int i;
+
+    hr_text_printf(&rec->text, "    from %s%s%s (%s)\n", a->path,
+                   a->origin != NULL ? ":" : "",
+                   a->origin != NULL ? a->origin : "", a->format);
+    if (a->ncolumns > 0) {
+        hr_text_printf(&rec->text, "    columns");
+        for (i = 0; i < a->ncolumns; i++)
+            hr_text_printf(&rec->text, "%s %s", i > 0 ? "," : "",
+                           a->columns[i]);
+        hr_text_printf(&rec->text, "\n");
+    }
+    for (i = 0; i < a->nattrs; i++)
+        hr_text_printf(&rec->text, "    attribute %s\n", a->attrs[i]);
+}
+
 int hr_cmd_arrays(struct hr_cli *cli, int argc, char **argv,
                   struct hr_record *rec)
 {
     int wname = 4, wshape = 5, whow = 6;    /* the headings' widths */
     int n = hr_session_narrays(cli->s);
+    int verbose = argc == 2 && strcmp(argv[1], "-v") == 0;
     int i;
 
-    (void)argc;
-    (void)argv;
+    if (argc > 2 || (argc == 2 && !verbose)) {
+        hr_record_input_error(rec, "usage: arrays [-v]");
+        return HR_CMD_ERR;
+    }
     if (n == 0) {
         hr_record_note(rec, "no arrays (load [NAME=]FILE)");
         return HR_CMD_OK;
@@ -125,6 +183,8 @@ int hr_cmd_arrays(struct hr_cli *cli, int argc, char **argv,
                        (long long)a.view->nbytes, whow, a.how, a.path,
                        (a.view->flags & HR_C_CONTIGUOUS) ||
                        a.view->ndim < 2 ? "" : " (fortran order)");
+        if (verbose)
+            details(&a, rec);
     }
     return HR_CMD_OK;
 }

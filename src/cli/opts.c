@@ -11,10 +11,12 @@ static const char usage[] =
 "Keep arrays resident in memory and run C task files over them, recompiled\n"
 "in memory (libtcc) in milliseconds on every reload.\n"
 "\n"
-"Each FILE is a NumPy .npy file (or raw binary with --dtype/--shape) loaded\n"
-"once; the first is the default array passed to tasks.  With a terminal on\n"
-"stdin hotrun opens a prompt; otherwise it reads commands from stdin.\n"
-"Options may come before or after the files; -- ends the options.\n"
+"Each FILE (.npy, .npz, HDF5 or CSV/TSV, told apart by content; raw binary\n"
+"with --dtype/--shape; FILE:MEMBER picks one array of an .npz or HDF5\n"
+"file) is loaded once; the first is the default array passed to tasks.\n"
+"With a terminal on stdin hotrun opens a prompt; otherwise it reads\n"
+"commands from stdin.  Options may come before or after the files; --\n"
+"ends the options.\n"
 "\n"
 "options:\n"
 "  -t, --task FILE        reload the task file FILE at start (repeatable)\n"
@@ -33,6 +35,10 @@ static const char usage[] =
 "      --shape SHAPE      raw binary files: shape, e.g. 5000x5000\n"
 "      --order C|F        raw binary files: row-major (C, default) or\n"
 "                         column-major (F)\n"
+"      --delimiter C      CSV/TSV files: the delimiter (default: sniffed;\n"
+"                         tab, space: runs of blanks)\n"
+"      --lenient          CSV/TSV files: a cell that is not a number is NaN\n"
+"                         (--dtype alone: the CSV values' dtype)\n"
 "      --timeout SEC      stop a task that runs longer than SEC seconds\n"
 "      --isolate          run each task in a forked child process\n"
 "      --demo             make (once) and load the 5000x5000 float64 demo\n"
@@ -73,7 +79,7 @@ static int push(char ***list, int *n, char *s)
 
 enum {
     OPT_JSON = 256, OPT_LOAD, OPT_DTYPE, OPT_SHAPE, OPT_ORDER, OPT_TIMEOUT,
-    OPT_ISOLATE, OPT_DEMO, OPT_DEMO_PATH
+    OPT_ISOLATE, OPT_DEMO, OPT_DEMO_PATH, OPT_DELIMITER, OPT_LENIENT
 };
 
 static const struct option longopts[] = {
@@ -90,6 +96,8 @@ static const struct option longopts[] = {
     { "isolate", no_argument, NULL, OPT_ISOLATE },
     { "demo", no_argument, NULL, OPT_DEMO },
     { "demo-path", no_argument, NULL, OPT_DEMO_PATH },
+    { "delimiter", required_argument, NULL, OPT_DELIMITER },
+    { "lenient", no_argument, NULL, OPT_LENIENT },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
@@ -194,6 +202,15 @@ int hr_opts_parse(int argc, char **argv, struct hr_opts *opts,
         case OPT_DEMO_PATH:
             opts->demo_path = 1;
             break;
+        case OPT_DELIMITER:
+            rc = hr_load_args_delimiter(&opts->raw, optarg);
+            if (rc != 0)
+                hr_err_set(err, "hotrun: --delimiter wants one character "
+                           "(or tab, space), not '%s'", optarg);
+            break;
+        case OPT_LENIENT:
+            opts->raw.lenient = 1;
+            break;
         case 'q':
             opts->quiet = 1;
             break;
@@ -220,12 +237,14 @@ int hr_opts_parse(int argc, char **argv, struct hr_opts *opts,
         rc = push(&opts->arrays, &opts->narrays, argv[optind]);
     if (rc != 0)
         return rc;
-    if (have_dtype != have_shape) {
-        hr_err_set(err, "hotrun: raw binary files need both --dtype and "
-                   "--shape");
+    if (have_shape && !have_dtype) {
+        hr_err_set(err, "hotrun: --shape needs --dtype (raw binary files)");
         return HR_EINVAL;
     }
-    opts->raw.raw = have_dtype;
+    /* --dtype with --shape: raw files; alone: the type of CSV values */
+    opts->raw.raw = have_shape;
+    opts->raw.csv_dtype_set = have_dtype && !have_shape;
+    opts->raw.csv_dtype = opts->raw.dtype;
     return 0;
 }
 

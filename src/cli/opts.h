@@ -22,7 +22,8 @@ struct hr_opts {
     int isolate;            /* --isolate */
     double timeout_s;       /* --timeout SEC, 0 none */
     enum hr_load_mode load; /* --load=mmap|read */
-    struct hr_load_args raw; /* --dtype, --shape, --order (raw set) */
+    struct hr_load_args raw; /* --dtype, --shape, --order (raw
+                               set), --delimiter, --lenient */
     int help;               /* --help: print usage, exit 0 */
     int version;            /* --version: print it, exit 0 */
 };

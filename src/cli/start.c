@@ -67,7 +67,7 @@ static int load(struct hr_cli *cli, const char *spec,
 {
     struct hr_err err = { { 0 } };
 
-    if (hr_session_load(cli->s, spec, raw, NULL, &err) == 0)
+    if (hr_session_load(cli->s, spec, raw, NULL, NULL, &err) == 0)
         return 0;
     hr_out_error(cli->color, "%s", err.msg);
     return 2;
@@ -172,8 +172,7 @@ int hr_start(struct hr_cli *cli, const struct hr_opts *opts, int *quit,
             return rc;
     }
     for (i = 0; i < opts->narrays; i++) {
-        if (load(cli, opts->arrays[i], opts->raw.raw ? &opts->raw
-                                                     : NULL) != 0)
+        if (load(cli, opts->arrays[i], &opts->raw) != 0)
             return 2;
     }
     if (opts->demo) {
