@@ -244,11 +244,14 @@ HR_API int hr_session_plot(struct hr_session *s, const char *name,
                            const struct hr_plot_args *args, char **text,
                            struct hr_err *err);
 
-/* Writes the array to path as an .npy file that np.load reads bit for
- * bit, atomically (a temporary file in the same folder, fsync, rename);
- * refuses to overwrite a file a resident array is mapped from. */
-HR_API int hr_session_save(struct hr_session *s, const char *name,
-                           const char *path, struct hr_err *err);
+/* Writes arrays to path, atomically (a temporary file in the same
+ * folder, fsync, rename): a path ending in ".npz" gets an archive of the
+ * n arrays named (members NAME.npy, as np.savez writes); any other path
+ * gets the one array (n == 1) as an .npy file.  np.load reads either bit
+ * for bit.  Refuses to overwrite a file a resident array is mapped
+ * from. */
+HR_API int hr_session_save(struct hr_session *s, const char *const *names,
+                           int n, const char *path, struct hr_err *err);
 
 /* ---- modules ---- */
 

@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
+#include "npz.h"
 #include "plot.h"
 #include "save.h"
 #include "session.h"
@@ -129,29 +132,74 @@ int hr_session_plot(struct hr_session *s, const char *name,
     return take(&t, text, err);
 }
 
-int hr_session_save(struct hr_session *s, const char *name,
-                    const char *path, struct hr_err *err)
+static int ends_with(const char *s, const char *end)
 {
-    const struct hr_resident *r = find(s, name, "save", err);
-    struct hr_save_guard *guards = NULL;
-    int n = 0;
-    int i;
-    int rc;
+    size_t n = strlen(s), m = strlen(end);
 
-    if (r == NULL)
-        return HR_ENOENT;
-    guards = calloc((size_t)s->narrays + 1, sizeof *guards);
-    if (guards == NULL)
-        return HR_ENOMEM;
-    for (i = 0; i < s->narrays; i++) {
+    return n >= m && strcmp(s + n - m, end) == 0;
+}
+
+/* The files resident arrays are mapped from (owned: free()). */
+static struct hr_save_guard *mapped_files(const struct hr_session *s,
+                                          int *n)
+{
+    struct hr_save_guard *g = calloc((size_t)s->narrays + 1, sizeof *g);
+    int i;
+
+    *n = 0;
+    for (i = 0; g != NULL && i < s->narrays; i++) {
         const struct hr_resident *o = s->arrays[i].r;
 
-        if (hr_array_mapped_file(o, &guards[n].dev, &guards[n].ino)) {
-            guards[n].name = o->name;
-            n++;
+        if (hr_array_mapped_file(o, &g[*n].dev, &g[*n].ino)) {
+            g[*n].name = o->name;
+            (*n)++;
         }
     }
-    rc = hr_save_npy(&r->view, path, guards, n, err);
+    return g;
+}
+
+int hr_session_save(struct hr_session *s, const char *const *names, int n,
+                    const char *path, struct hr_err *err)
+{
+    const struct hr_array **views = NULL;
+    struct hr_save_guard *guards = NULL;
+    struct stat st;
+    int ng = 0;
+    int i;
+    int rc = HR_ENOMEM;
+
+    if (n < 1 || (n > 1 && !ends_with(path, ".npz"))) {
+        hr_err_set(err, "save: several arrays go into an .npz file, not "
+                   "'%s'", path);
+        return HR_EINVAL;
+    }
+    views = calloc((size_t)n, sizeof *views);
+    guards = mapped_files(s, &ng);
+    if (views == NULL || guards == NULL)
+        goto out;
+    for (i = 0; i < n; i++) {
+        const struct hr_resident *r = find(s, names[i], "save", err);
+
+        rc = HR_ENOENT;
+        if (r == NULL)
+            goto out;
+        views[i] = &r->view;
+    }
+    if (!ends_with(path, ".npz")) {
+        rc = hr_save_npy(views[0], path, guards, ng, err);
+        goto out;
+    }
+    rc = HR_EINVAL;
+    for (i = 0; stat(path, &st) == 0 && i < ng; i++) {
+        if (guards[i].dev == st.st_dev && guards[i].ino == st.st_ino) {
+            hr_err_set(err, "%s: array '%s' is mapped from this file; save "
+                       "to another name", path, guards[i].name);
+            goto out;
+        }
+    }
+    rc = hr_npz_write(path, views, names, n, 0, err);
+out:
+    free(views);
     free(guards);
     return rc;
 }

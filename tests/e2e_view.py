@@ -96,6 +96,15 @@ def save_round_trips_and_refuses_mapped_files():
     b = np.load(out_path)
     assert b.tobytes() == A.tobytes() and b.shape == A.shape
     assert np.load(tmp("i2.npy")).tobytes() == I.tobytes()
+    # several arrays into an .npz archive, as np.savez writes it
+    rc, out, err = hotrun([tmp("a.npy"), tmp("i.npy")],
+                          f"save a i {tmp('both.npz')}\n"
+                          f"save a i {tmp('both.npy')}\n")
+    assert rc == 2 and "saved 2 arrays" in out, (rc, out, err)
+    assert "several arrays go into an .npz file" in err, err
+    z = np.load(tmp("both.npz"))
+    assert sorted(z.files) == ["a", "i"]
+    assert z["a"].tobytes() == A.tobytes() and z["i"].tobytes() == I.tobytes()
     rc, out, err = hotrun(["--load=mmap", tmp("a.npy")],
                           f"save a {tmp('a.npy')}\n")
     assert rc == 2 and "mapped from this file" in err, (rc, err)

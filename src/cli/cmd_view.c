@@ -145,10 +145,12 @@ int hr_cmd_save(struct hr_cli *cli, int argc, char **argv,
                 struct hr_record *rec)
 {
     struct hr_err err = { { 0 } };
+    const char *path = argv[argc - 1];
+    int n = argc - 2;
     int rc;
 
-    (void)argc;
-    rc = hr_session_save(cli->s, argv[1], argv[2], &err);
+    rc = hr_session_save(cli->s, (const char *const *)argv + 1, n, path,
+                         &err);
     if (rc != 0) {
         if (rc == HR_ENOENT || rc == HR_EINVAL)
             hr_record_input_error(rec, "%s", err.msg);
@@ -156,6 +158,9 @@ int hr_cmd_save(struct hr_cli *cli, int argc, char **argv,
             hr_record_error(rec, "%s", err.msg);
         return HR_CMD_ERR;
     }
-    hr_record_note(rec, "saved %s to %s", argv[1], argv[2]);
+    if (n == 1)
+        hr_record_note(rec, "saved %s to %s", argv[1], path);
+    else
+        hr_record_note(rec, "saved %d arrays to %s", n, path);
     return HR_CMD_OK;
 }

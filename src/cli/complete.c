@@ -183,7 +183,7 @@ static void args(struct cands *k, const struct hr_cli *cli, char **words,
     } else if ((strcmp(c->name, "watch") == 0 ||
                 strcmp(c->name, "do") == 0) && n == 2) {
         tasks(k, cli, words[1]);
-    } else if ((strcmp(c->name, "save") == 0 && n == 2) ||
+    } else if ((strcmp(c->name, "save") == 0 && n >= 2) ||
                (strcmp(c->name, "plot") == 0 &&
                 strcmp(words[n - 1], "--svg") == 0)) {
         k->c->files = 1;
