@@ -8,7 +8,8 @@ build=${1:-build}
 shift || true
 
 packages=(cmake make gcc libc6-dev libtcc-dev tcc libreadline-dev
-          libcmocka-dev python3 python3-numpy
+          libcmocka-dev python3 python3-numpy libcjson-dev
+          libopenmpi-dev openmpi-bin
           clang libclang-rt-14-dev libfuzzer-14-dev)
 missing=()
 for p in "${packages[@]}"; do

@@ -6,6 +6,23 @@
 
 #include "out.h"
 
+/* The whole array's shape as text ("5000x5000"), and where the shard
+ * lies when it is split over MPI ranks (" rows 0-1250 on rank 0 of 4"). */
+static void whole_shape(const struct hr_array *v, char *buf, size_t len,
+                        char *where, size_t wlen)
+{
+    struct hr_array whole = *v;
+
+    memcpy(whole.shape, v->global_shape, sizeof whole.shape);
+    if (v->nranks <= 1)
+        memcpy(whole.shape, v->shape, sizeof whole.shape);
+    hr_shape_format(&whole, buf, len);
+    where[0] = '\0';
+    if (v->nranks > 1 && v->split_axis >= 0)
+        snprintf(where, wlen, ", split on axis %d over %d ranks",
+                 v->split_axis, v->nranks);
+}
+
 /* The load options of argv[from..argc) into args; *spec gets the one
  * argument that is not an option.  Returns 0, or -1 with rec's error. */
 static int parse_load(int argc, char **argv, struct hr_load_args *args,
@@ -63,7 +80,7 @@ int hr_cmd_load(struct hr_cli *cli, int argc, char **argv,
     struct hr_array_info info;
     struct hr_err err = { { 0 } };
     const char *spec = NULL;
-    char shape[HR_SHAPE_TXT], size[32], t[32];
+    char shape[HR_SHAPE_TXT], size[32], t[32], where[64];
     int i = -1;
 
     if (parse_load(argc, argv, &args, &spec, rec) != 0)
@@ -73,11 +90,14 @@ int hr_cmd_load(struct hr_cli *cli, int argc, char **argv,
         return HR_CMD_ERR;
     }
     hr_session_array_info(cli->s, i, &info);
-    hr_shape_format(info.view, shape, sizeof shape);
+    whole_shape(info.view, shape, sizeof shape, where, sizeof where);
     hr_out_format_bytes((double)info.view->nbytes, size, sizeof size);
     hr_out_format_ms(info.load_ms, t, sizeof t);
-    hr_record_note(rec, "loaded %s: %s %s, %s, %s (%s)", info.name, shape,
-                   hr_dtype_name(info.view->dtype), size, info.how, t);
+    hr_record_note(rec, "loaded %s: %s %s, %s%s%s, %s (%s)", info.name,
+                   shape,
+                   hr_dtype_name(info.view->dtype), size,
+                   where[0] != '\0' ? " on rank 0" : "", where, info.how,
+                   t);
     return HR_CMD_OK;
 }
 
@@ -102,10 +122,10 @@ int hr_cmd_arrays(struct hr_cli *cli, int argc, char **argv,
     /* columns as wide as their longest entry */
     for (i = 0; i < n; i++) {
         struct hr_array_info a;
-        char shape[HR_SHAPE_TXT];
+        char shape[HR_SHAPE_TXT], where[64];
 
         hr_session_array_info(cli->s, i, &a);
-        hr_shape_format(a.view, shape, sizeof shape);
+        whole_shape(a.view, shape, sizeof shape, where, sizeof where);
         wname = width(wname, a.name);
         wshape = width(wshape, shape);
         whow = width(whow, a.how);
@@ -115,16 +135,16 @@ int hr_cmd_arrays(struct hr_cli *cli, int argc, char **argv,
                    "loaded", "file");
     for (i = 0; i < n; i++) {
         struct hr_array_info a;
-        char shape[HR_SHAPE_TXT];
+        char shape[HR_SHAPE_TXT], where[64];
 
         hr_session_array_info(cli->s, i, &a);
-        hr_shape_format(a.view, shape, sizeof shape);
+        whole_shape(a.view, shape, sizeof shape, where, sizeof where);
         hr_text_printf(&rec->text, "%c %-*s  %-10s  %-*s  %12lld  %-*s  "
-                       "%s%s\n", a.is_default ? '*' : ' ', wname, a.name,
+                       "%s%s%s\n", a.is_default ? '*' : ' ', wname, a.name,
                        hr_dtype_name(a.view->dtype), wshape, shape,
                        (long long)a.view->nbytes, whow, a.how, a.path,
                        (a.view->flags & HR_C_CONTIGUOUS) ||
-                       a.view->ndim < 2 ? "" : " (fortran order)");
+                       a.view->ndim < 2 ? "" : " (fortran order)", where);
     }
     return HR_CMD_OK;
 }

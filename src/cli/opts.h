@@ -23,6 +23,14 @@ struct hr_opts {
     double timeout_s;       /* --timeout SEC, 0 none */
     enum hr_load_mode load; /* --load=mmap|read */
     struct hr_load_args raw; /* --dtype, --shape, --order (raw set) */
+    const char *dtype_s;    /* the raw options as given (for the job) */
+    const char *shape_s;
+    const char *order_s;
+    int ranks;              /* --ranks N: run the session in an MPI job */
+    const char *hostfile;   /* --hostfile H, or NULL */
+    const char *launcher;   /* --launcher 'CMD ARGS', or NULL: mpirun */
+    long halo;              /* --halo K */
+    int engine;             /* --engine: be one rank of such a job */
     int help;               /* --help: print usage, exit 0 */
     int version;            /* --version: print it, exit 0 */
 };
