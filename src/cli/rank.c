@@ -290,6 +290,42 @@ static char *join_wires(const struct rank *k)
     return t.s != NULL ? t.s : strdup("");
 }
 
+/* Some ranks did not answer: the command's last record says so (rank 0
+ * ends the job after it).  Returns the status. */
+static int stopped_answering(struct rank *k, const int *got, int missing,
+                             int argc, char **argv, struct hr_record **m,
+                             int *nm)
+{
+    struct hr_text who = { NULL, 0, 0 };
+    struct hr_record *last = NULL;
+    char *had = NULL;
+    int r;
+
+    for (r = 1; r < k->size; r++) {
+        if (!got[r])
+            hr_text_printf(&who, "%s%d", who.len ? ", " : "", r);
+    }
+    if (*nm == 0) {
+        free(*m);
+        *m = calloc(1, sizeof **m);
+        if (*m == NULL)
+            hr_comm_abort(12);
+        hr_record_init(*m, NULL, argc, argv);
+        *nm = 1;
+    }
+    last = &(*m)[*nm - 1];
+    had = last->error != NULL && !last->ok ? strdup(last->error) : NULL;
+    hr_record_error(last, "%s%s%s: rank%s %s of %d stopped answering "
+                    "(nothing %.1f s after rank 0 was done); ending the MPI "
+                    "job", had != NULL ? had : "", had != NULL ? "\n" : "",
+                    argv[0], missing > 1 ? "s" : "", who.s, k->size,
+                    now_s() - k->collect_t0);
+    last->has_result = 0;
+    free(had);
+    hr_text_free(&who);
+    return HR_CMD_ERR;
+}
+
 /* Rank 0 after its own part: the others' answers, merged, to stdout. */
 static void answer(struct rank *k, int status, int argc, char **argv)
 {
@@ -318,6 +354,8 @@ static void answer(struct rank *k, int status, int argc, char **argv)
             decode(bufs[r], argc, argv, &rp[r]);
     }
     status = hr_rank_merge(k->cli->s, k->size, rp, &m, &nm);
+    if (missing > 0)
+        status = stopped_answering(k, got, missing, argc, argv, &m, &nm);
     for (i = 0; i < nm; i++) {
         char *w = hr_wire_record(&m[i]);
 
@@ -327,25 +365,6 @@ static void answer(struct rank *k, int status, int argc, char **argv)
         hr_record_fini(&m[i]);
     }
     if (missing > 0) {
-        struct hr_record rec;
-        struct hr_text who = { NULL, 0, 0 };
-        char *w = NULL;
-
-        for (r = 1; r < k->size; r++) {
-            if (!got[r])
-                hr_text_printf(&who, "%s%d", who.len ? ", " : "", r);
-        }
-        hr_record_init(&rec, NULL, argc, argv);
-        hr_record_error(&rec, "%s: rank%s %s of %d stopped answering "
-                        "(nothing %.1f s after rank 0 was done); ending the "
-                        "MPI job", argv[0], missing > 1 ? "s" : "", who.s,
-                        k->size, now_s() - k->collect_t0);
-        w = hr_wire_record(&rec);
-        if (w != NULL)
-            say("rec", w);
-        free(w);
-        hr_record_fini(&rec);
-        hr_text_free(&who);
         say("done", "1, \"fatal\": true");
         fflush(hr_out_json());
         hr_comm_abort(3);

@@ -83,6 +83,10 @@ static void merge_errors(struct hr_record *m, int n,
     for (r = 0; r < n; r++) {
         const struct hr_record *x = rec_of(rp, r, i);
 
+        if (x == NULL && !rp[r].answered) {
+            failed++;
+            alike = 0;
+        }
         if (x == NULL || x->ok)
             continue;
         failed++;
@@ -108,12 +112,11 @@ static void merge_errors(struct hr_record *m, int n,
 
         if (x != NULL && x->ok)
             continue;
-        if (x == NULL && !rp[r].answered)
-            continue;           /* said by the caller */
         hr_text_printf(&t, "%s%s: failed on rank %d/%d: %s",
                        t.len > 0 ? "\n" : "", cmd != NULL ? cmd : "command",
                        r, n, x != NULL ? strip_cmd(x->error, cmd)
-                                       : "no answer for this record");
+                       : rp[r].answered ? "no answer for this record"
+                                        : "no answer");
     }
     free(m->error);
     m->error = t.s;

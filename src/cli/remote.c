@@ -640,7 +640,7 @@ int hr_remote_exec(struct hr_cli *cli, int argc, char **argv,
     struct sink sk = { cli, rec, 0, NULL };
     char why[256] = "";
     char *what = NULL;
-    int status;
+    int status = HR_CMD_ERR;
 
     /* what the handlers would note for Enter */
     if (strcmp(argv[0], "reload") == 0)
@@ -656,11 +656,19 @@ int hr_remote_exec(struct hr_cli *cli, int argc, char **argv,
         return HR_CMD_ERR;
     }
     r->fatal = 0;
-    status = transact(cli, &sk, argc, argv, why, sizeof why);
+    if (send_command(cli, argc, argv) != 0) {
+        /* the job had died since the last command: this one never
+         * reached it, so it runs on a new job */
+        if (restart(cli, "the MPI job had ended; starting a new one") != 0 ||
+            send_command(cli, argc, argv) != 0) {
+            hr_record_error(rec, "%s: no MPI job (it could not be "
+                            "started)", argv[0]);
+            return HR_CMD_ERR;
+        }
+    }
+    status = await(cli, &sk, &status, 0, why, sizeof why) == 0 ? status : -1;
     if (status >= 0 && r->fatal) {
         /* a rank stopped answering: rank 0 ends the job */
-        hr_exec_emit(cli, rec);
-        hr_record_error(rec, "%s: not done: the MPI job was ended", argv[0]);
         restart(cli, "rank 0 ended the MPI job; starting a new one");
         return HR_CMD_ERR;
     }
@@ -671,13 +679,11 @@ int hr_remote_exec(struct hr_cli *cli, int argc, char **argv,
     }
     if (sk.nrecs > 0)
         hr_exec_emit(cli, rec);
-    hr_record_error(rec, "%s: the MPI job ended during the command (%s)",
-                    argv[0], why);
+    hr_record_error(rec, "%s: the MPI job ended during the command (%s); "
+                    "a new one is started", argv[0], why);
     if (asprintf(&what, "the MPI job ended (%s); starting a new one",
                  why) < 0)
         what = NULL;
-    hr_exec_emit(cli, rec);
-    hr_record_error(rec, "%s: not done: the MPI job ended", argv[0]);
     restart(cli, what != NULL ? what : "starting a new MPI job");
     free(what);
     return HR_CMD_ERR;
