@@ -150,7 +150,8 @@ int hr_session_combine(struct hr_session *s, int m, int t, int n,
                    hr_session_task_name(s, m, t));
         return HR_ENOENT;
     }
-    if (kind != HR_COMBINE_OWN && (kind < HR_SUM || kind >= HR_COMBINE_NKINDS)) {
+    if (kind != HR_COMBINE_OWN &&
+        (kind < HR_SUM || kind >= HR_COMBINE_NKINDS)) {
         hr_err_set(err, "run: HR_COMBINE(%s, %d): not a kind hotrun.h "
                    "names (HR_SUM, HR_PROD, HR_MIN, HR_MAX, HR_MEAN, "
                    "HR_FIRST, HR_LAST)", hr_session_task_name(s, m, t), kind);

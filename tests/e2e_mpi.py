@@ -34,8 +34,7 @@ ENV = dict(os.environ, NO_COLOR="1",
 if "ASAN_OPTIONS" in ENV:
     # Open MPI's own allocations: suppressed by library, which needs the
     # slow unwinder to see past their first frame (notes/mpi.md)
-    ENV["ASAN_OPTIONS"] += ":fast_unwind_on_malloc=0:suppressions=" + \
-        os.path.join(SRC, "tests", "mpi_asan.supp")
+    ENV["ASAN_OPTIONS"] += ":fast_unwind_on_malloc=0"
     ENV["LSAN_OPTIONS"] = "suppressions=" + \
         os.path.join(SRC, "tests", "mpi_asan.supp") + ":print_suppressions=0"
 TIMEOUT = 90

@@ -6,21 +6,26 @@
 
 #include "out.h"
 
-/* The whole array's shape as text ("5000x5000"), and where the shard
- * lies when it is split over MPI ranks (" rows 0-1250 on rank 0 of 4"). */
-static void whole_shape(const struct hr_array *v, char *buf, size_t len,
-                        char *where, size_t wlen)
+/* The whole array's shape as text ("5000x5000") and its bytes, and
+ * how it is split over MPI ranks (", split on axis 0 over 4 ranks"). */
+static int64_t whole_shape(const struct hr_array *v, char *buf, size_t len,
+                           char *where, size_t wlen)
 {
     struct hr_array whole = *v;
+    int64_t nbytes = v->itemsize;
+    int k;
 
     memcpy(whole.shape, v->global_shape, sizeof whole.shape);
     if (v->nranks <= 1)
         memcpy(whole.shape, v->shape, sizeof whole.shape);
+    for (k = 0; k < v->ndim; k++)
+        nbytes *= whole.shape[k];
     hr_shape_format(&whole, buf, len);
     where[0] = '\0';
     if (v->nranks > 1 && v->split_axis >= 0)
         snprintf(where, wlen, ", split on axis %d over %d ranks",
                  v->split_axis, v->nranks);
+    return nbytes;
 }
 
 /* The load options of argv[from..argc) into args; *spec gets the one
@@ -90,14 +95,14 @@ int hr_cmd_load(struct hr_cli *cli, int argc, char **argv,
         return HR_CMD_ERR;
     }
     hr_session_array_info(cli->s, i, &info);
-    whole_shape(info.view, shape, sizeof shape, where, sizeof where);
-    hr_out_format_bytes((double)info.view->nbytes, size, sizeof size);
+    hr_out_format_bytes((double)whole_shape(info.view, shape, sizeof shape,
+                                            where, sizeof where),
+                        size, sizeof size);
     hr_out_format_ms(info.load_ms, t, sizeof t);
     hr_record_note(rec, "loaded %s: %s %s, %s%s%s, %s (%s)", info.name,
                    shape,
-                   hr_dtype_name(info.view->dtype), size,
-                   where[0] != '\0' ? " on rank 0" : "", where, info.how,
-                   t);
+                   hr_dtype_name(info.view->dtype), size, "", where,
+                   info.how, t);
     return HR_CMD_OK;
 }
 
@@ -136,13 +141,15 @@ int hr_cmd_arrays(struct hr_cli *cli, int argc, char **argv,
     for (i = 0; i < n; i++) {
         struct hr_array_info a;
         char shape[HR_SHAPE_TXT], where[64];
+        int64_t nbytes;
 
         hr_session_array_info(cli->s, i, &a);
-        whole_shape(a.view, shape, sizeof shape, where, sizeof where);
+        nbytes = whole_shape(a.view, shape, sizeof shape, where,
+                             sizeof where);
         hr_text_printf(&rec->text, "%c %-*s  %-10s  %-*s  %12lld  %-*s  "
                        "%s%s%s\n", a.is_default ? '*' : ' ', wname, a.name,
                        hr_dtype_name(a.view->dtype), wshape, shape,
-                       (long long)a.view->nbytes, whow, a.how, a.path,
+                       (long long)nbytes, whow, a.how, a.path,
                        (a.view->flags & HR_C_CONTIGUOUS) ||
                        a.view->ndim < 2 ? "" : " (fortran order)", where);
     }

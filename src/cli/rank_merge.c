@@ -199,6 +199,24 @@ out:
     free(w);
 }
 
+/* checksum: each rank's own shard has its own sum: all of them, in rank
+ * order. */
+static void merge_texts(struct hr_record *m, int n,
+                        const struct hr_rank_reply *rp, int i)
+{
+    struct hr_text t = { NULL, 0, 0 };
+    int r;
+
+    for (r = 0; r < n; r++) {
+        const struct hr_record *x = rec_of(rp, r, i);
+
+        if (x != NULL && x->text.len > 0)
+            hr_text_printf(&t, "rank %d/%d: %s", r, n, x->text.s);
+    }
+    hr_text_free(&m->text);
+    m->text = t;
+}
+
 int hr_rank_merge(struct hr_session *s, int n,
                   const struct hr_rank_reply *rp, struct hr_record **out,
                   int *nout)
@@ -232,6 +250,9 @@ int hr_rank_merge(struct hr_session *s, int n,
             merge_run(s, &m[i], n, rp, i);
         else
             merge_errors(&m[i], n, rp, i);
+        if (m[i].ok && n > 1 && base->argv != NULL &&
+            strcmp(base->argv[0], "checksum") == 0)
+            merge_texts(&m[i], n, rp, i);
     }
     *out = m;
     *nout = most;

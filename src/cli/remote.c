@@ -1,4 +1,5 @@
-/* remote.c - hotrun --ranks N: the front end of a session in an MPI job */
+/* remote.c - hotrun --ranks N: the front end of a session in an MPI job:
+ * commands and answers, Ctrl-C, restarts (the process: remote_job.c) */
 #include "remote.h"
 
 #include <errno.h>
@@ -14,50 +15,19 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "includes.h"
 #include "out.h"
+#include "remote_job.h"
 #include "report.h"
 #include "words.h"
 
 #define START_LIMIT_MS 120000   /* the job must say hello by then */
 
-struct kept {                   /* a command replayed after a restart */
-    char *key;                  /* "load NAME", "timeout", ... */
-    char *line;                 /* the command's words, joined */
-};
-
-struct hr_remote {
-    struct hr_remote_opts o;
-    char *launcher;             /* owned copy of o.launcher */
-    char *hostfile;
-    char exe[4096];
-    pid_t pid;                  /* the launcher, leader of its session */
-    int in;                     /* socket: rank 0's stdin */
-    int out, err;               /* pipes: the job's stdout, stderr */
-    struct hr_text buf;         /* stdout not yet split into lines */
-    int json;                   /* task output to stderr (--json) */
-    struct hr_wire_state state;
-    struct kept *kept;
-    int nkept;
-    int restarting;
-    int fatal;                  /* rank 0 is ending the job */
-};
-
-/* What to do with each record of a command. */
 struct sink {
     struct hr_cli *cli;
     struct hr_record *rec;      /* report through the executor, or NULL */
     int nrecs;
     struct hr_err *err;         /* quiet: the first error goes here */
 };
-
-static double now_ms(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
 
 int hr_remote_is_local(const char *name)
 {
@@ -73,258 +43,6 @@ const struct hr_wire_state *hr_remote_state(const struct hr_remote *r)
 int hr_remote_nranks(const struct hr_remote *r)
 {
     return r->o.nranks;
-}
-
-/* ---- the job's process ---- */
-
-/* The job's stderr, passed on: through stdout's tracked stream (task
- * output keeps its place beside our lines), or stderr with --json. */
-static void pass_err(struct hr_remote *r)
-{
-    char b[4096];
-    ssize_t n = read(r->err, b, sizeof b);
-
-    if (n <= 0)
-        return;
-    fwrite(b, 1, (size_t)n, r->json ? stderr : stdout);
-    fflush(r->json ? stderr : stdout);
-}
-
-static char **launch_argv(struct hr_remote *r, int *argc)
-{
-    struct hr_err e;
-    char **words = NULL;
-    char **argv = NULL;
-    int n = hr_words_split(r->launcher, strlen(r->launcher), &words, &e);
-    int k = 0;
-    static char nbuf[32], hbuf[32];
-
-    if (n <= 0)
-        return NULL;
-    argv = calloc((size_t)n + 12, sizeof *argv);
-    if (argv == NULL) {
-        hr_words_free(n, words);
-        return NULL;
-    }
-    memcpy(argv, words, (size_t)n * sizeof *argv);
-    free(words);                /* the strings now belong to argv */
-    k = n;
-    snprintf(nbuf, sizeof nbuf, "%d", r->o.nranks);
-    argv[k++] = strdup("-n");
-    argv[k++] = strdup(nbuf);
-    if (r->hostfile != NULL) {
-        argv[k++] = strdup("--hostfile");
-        argv[k++] = strdup(r->hostfile);
-    }
-    argv[k++] = strdup(r->exe);
-    argv[k++] = strdup("--engine");
-    snprintf(hbuf, sizeof hbuf, "%ld", r->o.halo);
-    argv[k++] = strdup("--halo");
-    argv[k++] = strdup(hbuf);
-    if (r->o.load_read)
-        argv[k++] = strdup("--load=read");
-    *argc = k;
-    return argv;
-}
-
-/* Starts the launcher; 0 or -1 with err. */
-static int spawn(struct hr_remote *r, struct hr_err *err)
-{
-    int sv[2] = { -1, -1 }, po[2] = { -1, -1 }, pe[2] = { -1, -1 };
-    int argc = 0;
-    char **argv = launch_argv(r, &argc);
-    int i;
-
-    if (argv == NULL) {
-        hr_err_set(err, "hotrun: --launcher '%s': no command", r->launcher);
-        return -1;
-    }
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||
-        pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0) {
-        hr_err_set(err, "hotrun: cannot make pipes: %s", strerror(errno));
-        goto fail;
-    }
-    fflush(NULL);
-    r->pid = fork();
-    if (r->pid == 0) {
-        /* its own session: the terminal's Ctrl-C is ours to forward */
-        setsid();
-        dup2(sv[1], STDIN_FILENO);
-        dup2(po[1], STDOUT_FILENO);
-        dup2(pe[1], STDERR_FILENO);
-        execvp(argv[0], argv);
-        dprintf(STDERR_FILENO, "hotrun: cannot run %s: %s\n", argv[0],
-                strerror(errno));
-        _exit(127);
-    }
-    if (r->pid < 0) {
-        hr_err_set(err, "hotrun: cannot start %s: %s", argv[0],
-                   strerror(errno));
-        goto fail;
-    }
-    close(sv[1]);
-    close(po[1]);
-    close(pe[1]);
-    r->in = sv[0];
-    r->out = po[0];
-    r->err = pe[0];
-    fcntl(r->out, F_SETFL, O_NONBLOCK);
-    fcntl(r->err, F_SETFL, O_NONBLOCK);
-    r->buf.len = 0;
-    for (i = 0; i < argc; i++)
-        free(argv[i]);
-    free(argv);
-    return 0;
-fail:
-    for (i = 0; i < 2; i++) {
-        if (sv[i] >= 0)
-            close(sv[i]);
-        if (po[i] >= 0)
-            close(po[i]);
-        if (pe[i] >= 0)
-            close(pe[i]);
-    }
-    for (i = 0; i < argc; i++)
-        free(argv[i]);
-    free(argv);
-    return -1;
-}
-
-/* "exited with status 1", "killed by signal 9" into buf. */
-static void describe(int status, char *buf, size_t len)
-{
-    if (WIFEXITED(status))
-        snprintf(buf, len, "the launcher exited with status %d%s",
-                 WEXITSTATUS(status), WEXITSTATUS(status) == 137 ||
-                 WEXITSTATUS(status) > 128 ? ": a rank died" : "");
-    else if (WIFSIGNALED(status))
-        snprintf(buf, len, "the launcher was killed by signal %d",
-                 WTERMSIG(status));
-    else
-        snprintf(buf, len, "the launcher ended");
-}
-
-/* Waits up to ms for the launcher to end; 1 when it has (*status). */
-static int reap(struct hr_remote *r, int ms, int *status)
-{
-    double t0 = now_ms();
-
-    if (r->pid <= 0)
-        return 1;
-    do {
-        if (waitpid(r->pid, status, WNOHANG) == r->pid) {
-            r->pid = -1;
-            return 1;
-        }
-        if (r->err >= 0)
-            pass_err(r);
-        if (ms > 0)
-            poll(NULL, 0, 10);
-    } while (now_ms() - t0 < ms);
-    return 0;
-}
-
-/* Ends the job: end of input, then SIGTERM, then SIGKILL to its session;
- * *status gets how it ended.  Closes our ends. */
-static void stop_job(struct hr_remote *r, int *status)
-{
-    *status = 0;
-    if (r->in >= 0)
-        shutdown(r->in, SHUT_WR);
-    if (!reap(r, 5000, status)) {
-        kill(-r->pid, SIGTERM);
-        if (!reap(r, 3000, status)) {
-            kill(-r->pid, SIGKILL);
-            reap(r, 5000, status);
-        }
-    }
-    if (r->err >= 0)
-        pass_err(r);
-    if (r->in >= 0)
-        close(r->in);
-    if (r->out >= 0)
-        close(r->out);
-    if (r->err >= 0)
-        close(r->err);
-    r->in = r->out = r->err = -1;
-    r->pid = -1;
-}
-
-/* ---- talking to rank 0 ---- */
-
-static int send_all(struct hr_remote *r, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = send(r->in, p, n, MSG_NOSIGNAL);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* ".task LEN REALPATH\n" + text + "\n" */
-static int send_blob(struct hr_remote *r, const char *kind, const char *path)
-{
-    char *canon = realpath(path, NULL);
-    char *text = NULL;
-    size_t len = 0;
-    char head[4200];
-    FILE *f = canon != NULL ? fopen(canon, "rb") : NULL;
-    int rc = 0;
-
-    if (f != NULL) {
-        text = malloc(1 << 16);
-        size_t cap = 1 << 16;
-        size_t n;
-
-        while (text != NULL && (n = fread(text + len, 1, cap - len, f)) > 0) {
-            len += n;
-            if (len == cap) {
-                char *g = realloc(text, cap * 2);
-
-                if (g == NULL) {
-                    free(text);
-                    text = NULL;
-                }
-                text = g;
-                cap *= 2;
-            }
-        }
-        fclose(f);
-    }
-    if (text != NULL && strlen(canon) < 4096) {
-        snprintf(head, sizeof head, ".%s %zu %s\n", kind, len, canon);
-        rc = send_all(r, head, strlen(head)) || send_all(r, text, len) ||
-             send_all(r, "\n", 1);
-    }
-    free(text);
-    free(canon);
-    return rc;
-}
-
-/* The task file of a reload or do, and the local headers it includes:
- * the ranks compile them from these texts, wherever they run. */
-static int send_sources(struct hr_cli *cli, const char *path)
-{
-    struct hr_remote *r = cli->remote;
-    char **hdrs = NULL;
-    int n = 0, i, rc;
-
-    rc = send_blob(r, "task", path);
-    if (rc == 0 && hr_includes_scan(path, hr_session_include_dir(cli->s),
-                                    &hdrs, &n) == 0) {
-        for (i = 0; i < n && rc == 0; i++) {
-            if (access(hdrs[i], R_OK) == 0)
-                rc = send_blob(r, "file", hdrs[i]);
-        }
-        hr_includes_free(hdrs, n);
-    }
-    return rc;
 }
 
 /* One line of rank 0's answer.  Returns 1 at "done" (*status set). */
@@ -403,7 +121,7 @@ static int await(struct hr_cli *cli, struct sink *sk, int *status,
     struct hr_remote *r = cli->remote;
     int sigfd = hr_sigint_fd();
     int stops = 0;
-    double t0 = now_ms();
+    double t0 = hr_remote_now_ms();
 
     for (;;) {
         struct pollfd fds[3] = {
@@ -416,7 +134,7 @@ static int await(struct hr_cli *cli, struct sink *sk, int *status,
         if (n < 0 && errno != EINTR)
             break;
         if (n > 0 && (fds[1].revents & (POLLIN | POLLHUP)))
-            pass_err(r);
+            hr_remote_pass_err(r);
         if (n > 0 && sigfd >= 0 && (fds[2].revents & POLLIN)) {
             hr_sigint_take();
             if (stops++ == 0) {
@@ -430,8 +148,8 @@ static int await(struct hr_cli *cli, struct sink *sk, int *status,
             ssize_t got = read(r->out, b, sizeof b);
 
             if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
-                if (reap(r, 3000, &st))
-                    describe(st, why, wlen);
+                if (hr_remote_reap(r, 3000, &st))
+                    hr_remote_describe(st, why, wlen);
                 else
                     snprintf(why, wlen, "its output ended");
                 break;
@@ -442,7 +160,7 @@ static int await(struct hr_cli *cli, struct sink *sk, int *status,
                     return 0;
             }
         }
-        if (reap(r, 0, &st)) {
+        if (hr_remote_reap(r, 0, &st)) {
             /* what it wrote before it ended still counts */
             ssize_t got;
 
@@ -450,10 +168,10 @@ static int await(struct hr_cli *cli, struct sink *sk, int *status,
                 hr_text_put(&r->buf, b, (size_t)got);
             if (take_lines(cli, sk, status))
                 return 0;
-            describe(st, why, wlen);
+            hr_remote_describe(st, why, wlen);
             break;
         }
-        if (limit_ms > 0 && now_ms() - t0 > limit_ms) {
+        if (limit_ms > 0 && hr_remote_now_ms() - t0 > limit_ms) {
             snprintf(why, wlen, "it did not start within %.0f s",
                      limit_ms / 1e3);
             break;
@@ -470,10 +188,10 @@ static int send_command(struct hr_cli *cli, int argc, char **argv)
 
     if (rc == 0 && argc >= 2 && (strcmp(argv[0], "reload") == 0 ||
                                  strcmp(argv[0], "do") == 0))
-        rc = send_sources(cli, argv[1]);
+        rc = hr_remote_send_sources(cli, argv[1]);
     if (rc == 0)
-        rc = send_all(cli->remote, line, strlen(line)) ||
-             send_all(cli->remote, "\n", 1);
+        rc = hr_remote_send_all(cli->remote, line, strlen(line)) ||
+             hr_remote_send_all(cli->remote, "\n", 1);
     free(line);
     return rc;
 }
@@ -558,14 +276,14 @@ static int restart(struct hr_cli *cli, const char *what)
     struct hr_wire_state old = r->state;
     struct hr_err err = { { 0 } };
     char why[256] = "";
-    double t0 = now_ms();
+    double t0 = hr_remote_now_ms();
     int st = 0, i, pass, bad = 0, mods = 0;
 
     memset(&r->state, 0, sizeof r->state);
-    stop_job(r, &st);
+    hr_remote_stop(r, &st);
     hr_report_notice(cli, what);
     r->restarting = 1;
-    if (spawn(r, &err) != 0 ||
+    if (hr_remote_spawn(r, &err) != 0 ||
         transact(cli, &(struct sink){ cli, NULL, 0, &err }, 0, NULL, why,
                  sizeof why) != 0) {
         r->restarting = 0;
@@ -604,7 +322,7 @@ static int restart(struct hr_cli *cli, const char *what)
 
         snprintf(t, sizeof t, "started a new MPI job (%d rank%s) in %.1f "
                  "s: %d array%s, %d module%s back%s", r->o.nranks,
-                 r->o.nranks == 1 ? "" : "s", (now_ms() - t0) / 1e3,
+                 r->o.nranks == 1 ? "" : "s", (hr_remote_now_ms() - t0) / 1e3,
                  r->state.narrays, r->state.narrays == 1 ? "" : "s", mods,
                  mods == 1 ? "" : "s", bad ? " (some failed: see above)"
                                            : "");
@@ -733,7 +451,7 @@ int hr_remote_open(struct hr_cli *cli, const struct hr_remote_opts *o,
     r->exe[n] = '\0';
     cli->remote = r;
     hr_sigint_fd();             /* Ctrl-C is forwarded, never fatal */
-    if (spawn(r, err) != 0 ||
+    if (hr_remote_spawn(r, err) != 0 ||
         transact(cli, &(struct sink){ cli, NULL, 0, err }, 0, NULL, why,
                  sizeof why) != 0) {
         if (err->msg[0] == '\0')
@@ -753,7 +471,7 @@ void hr_remote_close(struct hr_remote *r)
     if (r == NULL)
         return;
     if (r->pid > 0 || r->in >= 0)
-        stop_job(r, &st);
+        hr_remote_stop(r, &st);
     hr_wire_state_free(&r->state);
     for (i = 0; i < r->nkept; i++) {
         free(r->kept[i].key);
