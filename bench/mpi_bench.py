@@ -66,31 +66,47 @@ def main():
     path = os.path.join(tmp, "a.npy")
     a = np.random.default_rng(1).random((ROWS, 2000))
     np.save(path, a)
-    n_reload, n_run, n_cmd = (10, 5, 50) if QUICK else (40, 15, 300)
-    rows = []
-    for ranks in [0, 1, 2, 4]:
+    rounds = 3 if QUICK else 10
+    n_reload, n_run, n_cmd = (5, 3, 30) if QUICK else (10, 5, 100)
+    counts = [0, 1, 2, 4]
+    sessions = {}
+    for ranks in counts:
         args = (["--ranks", str(ranks)] if ranks else []) + ["a=" + path]
         s = Session(args)
         s.ask("reload " + TASK)
         r = s.ask("run total")
         assert abs(r["result"] - a.sum()) < 1e-6 * a.sum(), r
-        rows.append((ranks, s.start_s, s.time("reload " + TASK, n_reload),
-                     s.time("run total", n_run),
-                     s.time("run nothing", n_cmd)))
+        sessions[ranks] = s
+        print("started %s in %.2f s" % ("the single process" if ranks == 0
+                                        else "%d ranks" % ranks, s.start_s),
+              file=sys.stderr)
+    # side by side: each round measures every session in turn, so that a
+    # busy moment of the shared machine hits all of them
+    got = {k: ([], [], []) for k in counts}
+    for rnd in range(rounds):
+        for ranks in counts:
+            s = sessions[ranks]
+            got[ranks][0].append(s.time("reload " + TASK, n_reload))
+            got[ranks][1].append(s.time("run total", n_run))
+            got[ranks][2].append(s.time("run nothing", n_cmd))
+        print("round %d of %d" % (rnd + 1, rounds), file=sys.stderr)
+    for s in sessions.values():
         s.close()
-        print("measured %s" % ("single process" if ranks == 0 else
-                               "%d ranks" % ranks), file=sys.stderr)
-    base = rows[0][4]
+    med = {k: [statistics.median(x) for x in got[k]] for k in counts}
+    base = med[0][2]
     print("hotrun --ranks N, %d x 2000 float64 (%.0f MB), %d cores, "
-          "median wall time as the front end sees it"
-          % (ROWS, a.nbytes / 1e6, os.cpu_count()))
+          "launcher %r; median over %d rounds of the median wall time as "
+          "the front end sees it" % (ROWS, a.nbytes / 1e6, os.cpu_count(),
+                                     os.environ.get("HOTRUN_LAUNCHER",
+                                                    "mpirun"), rounds))
     print("%-16s %9s %11s %14s %13s %12s" % ("session", "start", "reload",
                                             "run hr_sum", "empty task",
                                             "overhead"))
-    for ranks, start, rel, run, cmd in rows:
+    for ranks in counts:
+        rel, run, cmd = med[ranks]
         print("%-16s %8.2fs %9.2f ms %11.2f ms %10.3f ms %9.3f ms" % (
             "single process" if ranks == 0 else "--ranks %d" % ranks,
-            start, rel, run, cmd, cmd - base))
+            sessions[ranks].start_s, rel, run, cmd, cmd - base))
     os.remove(path)
     os.rmdir(tmp)
 

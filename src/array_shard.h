@@ -44,7 +44,14 @@ void hr_shard_narrow(const struct hr_shard *sh, int ndim, int fortran,
                      struct hr_shard_view *out);
 
 /* Fills the shard fields of v (global shape, offsets, halo, rank) from
- * sv; v's own shape is already the slab's. */
+ * sv; v's own shape is already the slab's.
+ *
+ * The hook for arrays that tasks make (hr_new, to come): such an array
+ * stays sharded - rank r makes only its own slab, hr_shard_rows() of the
+ * new array's global length along the split axis, and describes it with
+ * hr_shard_narrow() (offset 0, no file) and hr_shard_fill(), so that
+ * show, stats and save see where each slab lies (save writes each rank's
+ * slab at its offset). */
 void hr_shard_fill(struct hr_array *v, const struct hr_shard_view *sv);
 
 #endif
