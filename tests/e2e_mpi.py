@@ -214,6 +214,23 @@ def compile_error_is_shown_once():
 
 
 @test
+def task_output_of_every_rank_comes_before_the_result():
+    p = subprocess.run([HOTRUN, "--ranks", "3", "c=" + path("c.npy"), "-t",
+                        TASKS], input="run greet\nrun greet\n",
+                       capture_output=True, text=True, env=ENV,
+                       timeout=TIMEOUT, cwd=TMP)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    results = [i for i, l in enumerate(lines) if l.startswith("greet = 3.0")]
+    assert len(results) == 2, p.stdout
+    for start, end in ((0, results[0]), (results[0], results[1])):
+        said = sorted(l for l in lines[start:end] if l.startswith("hello"))
+        assert said == ["hello from rank %d of 3" % r for r in range(3)], \
+            p.stdout
+    assert "\036" not in p.stdout + p.stderr
+
+
+@test
 def local_headers_travel_with_the_task():
     d = path("inc")
     os.makedirs(d, exist_ok=True)

@@ -27,6 +27,7 @@ static int start_job(struct hr_cli *cli, const struct hr_opts *opts)
     ro.load_read = opts->load == HR_LOAD_READ;
     if (hr_remote_open(cli, &ro, &err) == 0)
         return 0;
+    hr_out_fresh_line();        /* after the launcher's own words */
     fprintf(stderr, "%s\n", err.msg);
     return 2;
 }

@@ -248,6 +248,15 @@ static int expired(void *ud)
            t - k->collect_t0 > k->timeout + GRACE_S;
 }
 
+/* Rank 0, before each "done": task output first, then the mark. */
+static void end_output(void)
+{
+    fflush(stdout);
+    fflush(stderr);
+    hr_fileio_write_full(STDERR_FILENO, HR_WIRE_MARK,
+                         sizeof HR_WIRE_MARK - 1);
+}
+
 static void say(const char *kind, const char *json)
 {
     FILE *f = hr_out_json();
@@ -365,6 +374,7 @@ static void answer(struct rank *k, int status, int argc, char **argv)
         hr_record_fini(&m[i]);
     }
     if (missing > 0) {
+        end_output();
         say("done", "1, \"fatal\": true");
         fflush(hr_out_json());
         hr_comm_abort(3);
@@ -378,6 +388,7 @@ static void answer(struct rank *k, int status, int argc, char **argv)
         state = NULL;
     }
     free(state);
+    end_output();
     fprintf(hr_out_json(), "{\"done\": %d}\n", status);
     fflush(hr_out_json());
     for (r = 0; r < k->size; r++) {
@@ -439,6 +450,7 @@ static int one_command(struct rank *k, char *buf, size_t len)
     } else {
         char *all = join_wires(k);
 
+        fflush(NULL);           /* its task output before its answer */
         if (all == NULL || hr_comm_send(rc, all, strlen(all)) != 0)
             hr_comm_abort(5);
         free(all);
@@ -475,6 +487,7 @@ int hr_rank_main(int argc, char **argv, const struct hr_opts *opts)
     k.root = mkdtemp(tmpl) != NULL ? strdup(tmpl) : NULL;
     if (k.rank == 0) {
         /* hello: the front end waits for this before its first command */
+        end_output();
         fprintf(hr_out_json(), "{\"done\": 0, \"ranks\": %d}\n", k.size);
         fflush(hr_out_json());
     }

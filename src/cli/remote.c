@@ -113,6 +113,26 @@ static int take_lines(struct hr_cli *cli, struct sink *sk, int *status)
     return done;
 }
 
+/* The answer is in: the task output the ranks wrote before it (ended by
+ * rank 0's mark on stderr) goes out before the answer's last record.
+ * Waits for the mark a little at most (it comes by another pipe). */
+static void settle_err(struct hr_remote *r)
+{
+    double t0 = hr_remote_now_ms();
+
+    r->answers++;
+    while (r->marks < r->answers && hr_remote_now_ms() - t0 < 200) {
+        struct pollfd p = { r->err, POLLIN, 0 };
+
+        if (poll(&p, 1, 20) > 0)
+            hr_remote_pass_err(r);
+        if (p.revents & (POLLHUP | POLLERR))
+            break;
+    }
+    if (r->marks < r->answers)
+        r->marks = r->answers;      /* late: do not wait for it again */
+}
+
 /* Waits for rank 0's answer to the command sent; Ctrl-C is forwarded.
  * Returns 0 with *status, or -1 when the job ended (why: in why). */
 static int await(struct hr_cli *cli, struct sink *sk, int *status,
@@ -156,8 +176,10 @@ static int await(struct hr_cli *cli, struct sink *sk, int *status,
             }
             if (got > 0) {
                 hr_text_put(&r->buf, b, (size_t)got);
-                if (take_lines(cli, sk, status))
+                if (take_lines(cli, sk, status)) {
+                    settle_err(r);
                     return 0;
+                }
             }
         }
         if (hr_remote_reap(r, 0, &st)) {

@@ -31,13 +31,40 @@ double hr_remote_now_ms(void)
  * output keeps its place beside our lines), or stderr with --json. */
 void hr_remote_pass_err(struct hr_remote *r)
 {
-    char b[4096];
-    ssize_t n = read(r->err, b, sizeof b);
+    static const char mark[] = HR_WIRE_MARK;
+    const size_t mlen = sizeof mark - 1;
+    FILE *to = r->json ? stderr : stdout;
+    char b[4096 + sizeof r->hold];
+    ssize_t n;
 
-    if (n <= 0)
-        return;
-    fwrite(b, 1, (size_t)n, r->json ? stderr : stdout);
-    fflush(r->json ? stderr : stdout);
+    memcpy(b, r->hold, r->held);
+    while ((n = read(r->err, b + r->held, sizeof b - r->held)) > 0) {
+        size_t len = r->held + (size_t)n, at = 0, i;
+
+        r->held = 0;
+        for (i = 0; i < len; i++) {
+            size_t k = len - i < mlen ? len - i : mlen;
+
+            if (b[i] != mark[0] || memcmp(b + i, mark, k) != 0)
+                continue;
+            if (k < mlen) {
+                /* maybe the start of a mark: keep it for the next read */
+                fwrite(b + at, 1, i - at, to);
+                memcpy(r->hold, b + i, k);
+                r->held = k;
+                at = len;
+                break;
+            }
+            fwrite(b + at, 1, i - at, to);
+            r->marks++;
+            i += mlen - 1;
+            at = i + 1;
+        }
+        if (at < len)
+            fwrite(b + at, 1, len - at, to);
+        memcpy(b, r->hold, r->held);
+    }
+    fflush(to);
 }
 
 static char **launch_argv(struct hr_remote *r, int *argc)
@@ -121,6 +148,8 @@ int hr_remote_spawn(struct hr_remote *r, struct hr_err *err)
     fcntl(r->out, F_SETFL, O_NONBLOCK);
     fcntl(r->err, F_SETFL, O_NONBLOCK);
     r->buf.len = 0;
+    r->held = 0;
+    r->marks = r->answers = 0;
     for (i = 0; i < argc; i++)
         free(argv[i]);
     free(argv);

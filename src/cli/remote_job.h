@@ -22,6 +22,10 @@ struct hr_remote {
     int in;                     /* socket: rank 0's stdin */
     int out, err;               /* pipes: the job's stdout, stderr */
     struct hr_text buf;         /* stdout not yet split into lines */
+    size_t held;                /* stderr bytes that may start a mark */
+    char hold[16];
+    unsigned marks;             /* end marks seen on stderr */
+    unsigned answers;           /* answers (done lines) seen on stdout */
     int json;                   /* task output to stderr (--json) */
     struct hr_wire_state state;
     struct kept *kept;
@@ -39,7 +43,8 @@ double hr_remote_now_ms(void);
  * stderr pipes).  Returns 0, or -1 with err. */
 int hr_remote_spawn(struct hr_remote *r, struct hr_err *err);
 
-/* Passes on what the job wrote to stderr so far. */
+/* Passes on what the job wrote to stderr so far, counting (and leaving
+ * out) the end marks in r->marks. */
 void hr_remote_pass_err(struct hr_remote *r);
 
 /* Waits up to ms for the launcher to end: 1 when it has (*status), else

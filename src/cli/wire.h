@@ -13,6 +13,12 @@
 #ifndef HR_WIRE_H
 #define HR_WIRE_H
 
+/* Rank 0 ends its stderr of each answer (the ranks' task output) with this
+ * line, written before the answer's "done": the front end shows that
+ * output before the answer's last record although it comes by another
+ * pipe. */
+#define HR_WIRE_MARK "\036hotrun:end\036\n"
+
 #include <stdint.h>
 #include <time.h>
 
