@@ -135,6 +135,7 @@ static void parse_request(struct rank *k, char *buf, size_t len,
                           char **line, size_t *n)
 {
     size_t at = 0;
+    int i;
 
     free(k->blobs);
     k->blobs = NULL;
@@ -170,7 +171,7 @@ static void parse_request(struct rank *k, char *buf, size_t len,
         at = len;
     *line = buf + at;
     *n = len - at;
-    for (int i = 0; i < k->nblobs; i++) {
+    for (i = 0; i < k->nblobs; i++) {
         if (!k->blobs[i].task) {
             put_blob(k, &k->blobs[i]);
         } else if (k->root != NULL) {

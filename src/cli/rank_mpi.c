@@ -55,7 +55,7 @@ void hr_comm_finalize(void)
 int hr_comm_bcast(char **buf, size_t *len)
 {
     MPI_Request req;
-    int64_t n = 0;
+    int64_t n = 0, at;
     int rank = 0;
     char *p = NULL;
 
@@ -76,7 +76,7 @@ int hr_comm_bcast(char **buf, size_t *len)
         p[n] = '\0';
     }
     /* the body in pieces that fit an int count */
-    for (int64_t at = 0; at < n;) {
+    for (at = 0; at < n;) {
         int k = n - at > (1 << 30) ? 1 << 30 : (int)(n - at);
 
         if (MPI_Ibcast(p + at, k, MPI_CHAR, 0, MPI_COMM_WORLD, &req) !=
