@@ -374,6 +374,46 @@ def stopped_rank_trips_the_deadline_and_the_job_is_restarted():
         f.close()
 
 
+def rank_of(pid):
+    try:
+        with open("/proc/%d/environ" % pid, "rb") as f:
+            env = dict(v.split(b"=", 1) for v in f.read().split(b"\0")
+                       if b"=" in v)
+    except OSError:
+        return None
+    r = env.get(b"OMPI_COMM_WORLD_RANK", env.get(b"PMI_RANK"))
+    return int(r) if r is not None else None
+
+
+@test
+def rank_0_that_does_not_stop_is_ended_by_the_front_end():
+    f = Front(["--ranks", "2", "--json", "c=" + path("c.npy")])
+    pid0 = None
+    try:
+        assert f.ask("reload " + TASKS)["ok"]
+        _, pids = f.ranks()
+        pid0 = [p for p in pids if rank_of(p) == 0][0]
+        os.kill(pid0, signal.SIGSTOP)
+        f.p.stdin.write("run total\n")
+        f.p.stdin.flush()
+        time.sleep(0.5)
+        t0 = time.time()
+        f.p.send_signal(signal.SIGINT)      # Ctrl-C: SIGUSR1 to the ranks
+        r = f.ask("", timeout=60)   # a blank line: run total's answer
+        assert not r["ok"], r
+        assert re.search(r"did not stop within 8 s of Ctrl-C", r["error"]), r
+        assert time.time() - t0 < 30
+        r = f.ask("run total")
+        assert r["ok"] and close(r["result"], ARRAYS["c"].sum()), (r, f.err)
+    finally:
+        if pid0 is not None:
+            try:
+                os.kill(pid0, signal.SIGKILL)
+            except OSError:
+                pass
+        f.close()
+
+
 def cpu_seconds(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()

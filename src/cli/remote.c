@@ -21,6 +21,7 @@
 #include "words.h"
 
 #define START_LIMIT_MS 120000   /* the job must say hello by then */
+#define STOP_LIMIT_MS 8000      /* and answer after a Ctrl-C by then */
 
 struct sink {
     struct hr_cli *cli;
@@ -141,7 +142,7 @@ static int await(struct hr_cli *cli, struct sink *sk, int *status,
     struct hr_remote *r = cli->remote;
     int sigfd = hr_sigint_fd();
     int stops = 0;
-    double t0 = hr_remote_now_ms();
+    double t0 = hr_remote_now_ms(), stop_t0 = 0;
 
     for (;;) {
         struct pollfd fds[3] = {
@@ -159,6 +160,7 @@ static int await(struct hr_cli *cli, struct sink *sk, int *status,
             hr_sigint_take();
             if (stops++ == 0) {
                 kill(r->pid, SIGUSR1);  /* forwarded to every rank */
+                stop_t0 = hr_remote_now_ms();
             } else {
                 snprintf(why, wlen, "stopped by a second Ctrl-C");
                 break;
@@ -191,6 +193,13 @@ static int await(struct hr_cli *cli, struct sink *sk, int *status,
             if (take_lines(cli, sk, status))
                 return 0;
             hr_remote_describe(st, why, wlen);
+            break;
+        }
+        /* rank 0 ends a job whose ranks do not stop within 3 s; if rank 0
+         * itself does not, the front end does */
+        if (stop_t0 > 0 && hr_remote_now_ms() - stop_t0 > STOP_LIMIT_MS) {
+            snprintf(why, wlen, "it did not stop within %.0f s of Ctrl-C",
+                     STOP_LIMIT_MS / 1e3);
             break;
         }
         if (limit_ms > 0 && hr_remote_now_ms() - t0 > limit_ms) {

@@ -210,7 +210,7 @@ void hr_remote_stop(struct hr_remote *r, int *status)
     *status = 0;
     if (r->in >= 0)
         shutdown(r->in, SHUT_WR);
-    if (!hr_remote_reap(r, 5000, status)) {
+    if (!hr_remote_reap(r, 3000, status)) {
         kill(-r->pid, SIGTERM);
         if (!hr_remote_reap(r, 3000, status)) {
             kill(-r->pid, SIGKILL);
