@@ -247,6 +247,53 @@ def local_headers_travel_with_the_task():
     assert close(recs[-1]["result"], 3 * ARRAYS["c"].sum()), recs
 
 
+@test
+def c_options_batch_lists_and_watch_mode_work_over_the_job():
+    lst = path("list.txt")
+    with open(lst, "w") as f:
+        f.write("%s total\n%s squares\n" % (TASKS, TASKS))
+    st, recs, err = hotrun(["--ranks", "2", "--json", "-c", "reload " + TASKS,
+                            "-c", "run largest", "--batch", lst,
+                            "c=" + path("c.npy")], "")
+    assert st == 0, err
+    c = ARRAYS["c"]
+    got = [(r["command"], r["function"], r["result"]) for r in recs
+           if r["function"] is not None]
+    assert got[0] == ("run", "largest", c.max()), got
+    assert got[1][:2] == ("do", "total") and close(got[1][2], c.sum()), got
+    assert got[2][:2] == ("do", "squares") and \
+        close(got[2][2], (c * c).sum()), got
+    # watch mode: a save reloads the file in the job and reruns the task
+    w = path("w.c")
+    with open(w, "w") as f:
+        f.write('#include "hotrun.h"\nHR_COMBINE(t, HR_SUM);\n'
+                "double t(const struct hr_array *a) { return hr_sum(a); }\n")
+    f = Front(["--ranks", "2", "--json", "c=" + path("c.npy")])
+
+    def next_run(line):
+        for _ in range(10):
+            r = f.ask(line, timeout=30)
+            line = ""           # a blank line: only read what comes
+            if r["command"] == "run" and r["function"] == "t":
+                return r
+        raise AssertionError("no run of t")
+
+    try:
+        r = next_run("watch %s t" % w)
+        assert close(r["result"], c.sum()), r
+        time.sleep(0.3)
+        with open(w, "w") as f2:
+            f2.write('#include "hotrun.h"\nHR_COMBINE(t, HR_SUM);\n'
+                     "double t(const struct hr_array *a)\n"
+                     "{ return 2 * hr_sum(a); }\n")
+        r = next_run("")
+        assert close(r["result"], 2 * c.sum()), r
+    finally:
+        f.p.stdin.write("quit\n")
+        f.p.stdin.flush()
+        f.close()
+
+
 def engine_pids(launcher):
     """The ranks: processes below the launcher running hotrun --engine."""
     found = []
