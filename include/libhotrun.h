@@ -318,9 +318,11 @@ HR_API int hr_session_combine(struct hr_session *s, int m, int t, int n,
 HR_API int64_t hr_array_owned(const struct hr_array *a);
 
 /* From now on signal sig stops the current run as Ctrl-C does (and
- * between runs makes hr_sigint_fd() readable).  mpirun forwards SIGUSR1
- * to every rank: that is how a front end's Ctrl-C reaches them.  Returns
- * 0 or HR_EINVAL. */
+ * between runs makes hr_sigint_fd() readable: call that first, or SIGINT
+ * ends the process).  Call it from the thread that drives the session.
+ * mpirun forwards SIGUSR1 to every rank: that is how a front end's Ctrl-C
+ * reaches them.  Returns 0 or HR_EINVAL (SIGINT, SIGKILL, SIGSTOP or not
+ * a signal). */
 HR_API int hr_stop_on_signal(int sig);
 
 /* How many such signals came so far. */
