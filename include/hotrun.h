@@ -285,7 +285,46 @@ struct hr_array {
     int64_t nbytes;             /* size * itemsize */
     int flags;                  /* HR_C_CONTIGUOUS | HR_F_CONTIGUOUS */
     const char *name;           /* the name given at load, e.g. "demo" */
+
+    /* ---- where this view lies in the whole array (hotrun --ranks N) ----
+     * Over MPI each rank holds a shard: a slab of the array's slowest axis
+     * (axis 0 in C order, the last axis in Fortran order), the first
+     * n % N ranks one row more; shape[] above is the shard's.  In a
+     * single process the view is the whole array: rank 0 of 1, offsets 0,
+     * global_shape equal to shape, no halo. */
+    int64_t global_shape[HR_MAX_NDIM]; /* shape of the whole array */
+    int64_t offset[HR_MAX_NDIM];    /* global index of this view's first
+                                       element on each axis */
+    int split_axis;             /* the axis split over ranks; -1: none (a
+                                   0-d array, held whole by every rank) */
+    int64_t halo_before;        /* slabs at the start of split_axis that
+                                   belong to the previous rank (--halo K) */
+    int64_t halo_after;         /* slabs at its end from the next rank */
+    int rank;                   /* this process's rank, 0 .. nranks-1 */
+    int nranks;                 /* ranks the array is split over */
 };
+
+/* The part of a that this rank owns: a without its halo slabs (a itself
+ * when there is no halo).  Reduce over this to count each element once
+ * over all ranks; read the halo through a for stencils. */
+static inline struct hr_array hr_owned(const struct hr_array *a)
+{
+    struct hr_array o = *a;
+    int64_t n, slab;
+    int k = a->split_axis;
+
+    if (k < 0 || k >= a->ndim || (a->halo_before == 0 && a->halo_after == 0))
+        return o;
+    n = a->shape[k];
+    slab = n > 0 ? a->nbytes / n : 0;
+    o.data = (const char *)a->data + a->halo_before * a->strides[k];
+    o.shape[k] = n - a->halo_before - a->halo_after;
+    o.offset[k] = a->offset[k] + a->halo_before;
+    o.size = n > 0 ? a->size / n * o.shape[k] : 0;
+    o.nbytes = slab * o.shape[k];
+    o.halo_before = o.halo_after = 0;
+    return o;
+}
 
 /* Element i of a, counted in C (row-major) order, converted to double.
  * Works for every dtype and layout; complex gives the real part. */
@@ -372,6 +411,41 @@ void hr_row_mins(const struct hr_array *a, double *out);
 void hr_row_maxs(const struct hr_array *a, double *out);
 void hr_col_mins(const struct hr_array *a, double *out);
 void hr_col_maxs(const struct hr_array *a, double *out);
+
+/* ---- combining the parts of a run over MPI ranks ----
+ *
+ * With hotrun --ranks N every rank runs the task on its own shard, and
+ * rank 0 combines their results in rank order (so a floating-point result
+ * is the same every time).  A task says how, in its file:
+ *
+ *     HR_COMBINE(total, HR_SUM);       after or before double total(...)
+ *
+ * or with a function of its own, NAME__combine, that folds two values:
+ *
+ *     double total__combine(double acc, double v) { return acc + v; }
+ *
+ * (acc is the fold so far, v the next rank's value).  Neither is a task.
+ * A task that says nothing gets its per-rank values shown and no combined
+ * number.  Ranks whose shard of the default array is empty (more ranks
+ * than rows) do not take part in the combine.  Native kernels (hr_sum...)
+ * return the rank's own part: the task's HR_COMBINE decides.  In a single
+ * process the task's result is shown as it is. */
+enum hr_combine_kind {
+    HR_SUM = 1,     /* v0 + v1 + ... */
+    HR_PROD,        /* v0 * v1 * ... */
+    HR_MIN,         /* the smallest (NaN if any is NaN) */
+    HR_MAX,         /* the largest (NaN if any is NaN) */
+    HR_MEAN,        /* mean weighted by the elements each rank owns: the
+                       global mean when each rank returns its shard's */
+    HR_FIRST,       /* the first rank's value (all ranks agree) */
+    HR_LAST,        /* the last rank's value */
+    HR_COMBINE_NKINDS
+};
+
+/* Declares how task's per-rank results combine: a non-static const object
+ * with a reserved name (hr__combine_TASK) that hotrun reads after
+ * compiling; it is not a task. */
+#define HR_COMBINE(task, kind) const int hr__combine_##task = (kind)
 
 #if defined(HR_BUILDING_LIB) && defined(__GNUC__)
 #pragma GCC visibility pop

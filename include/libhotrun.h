@@ -334,6 +334,74 @@ HR_API int hr_session_run(struct hr_session *s, const char *spec, int argc,
                           char *const *argv, struct hr_run_result *res,
                           struct hr_err *err);
 
+/* ---- over MPI ranks (hotrun --ranks N) ----
+ *
+ * The engine knows nothing of MPI: a client that runs one session per
+ * rank (src/cli/rank.c) tells each session which shard of the arrays it
+ * holds, hands it the task files' text, and combines the results of a
+ * run on rank 0 with hr_session_combine(). */
+
+/* Later loads hold rank's slab of each array out of nranks (hotrun.h,
+ * struct hr_array) plus halo rows of each neighbour.  Returns 0, or
+ * HR_EINVAL for a rank outside [0, nranks) or a negative halo. */
+HR_API int hr_session_set_shard(struct hr_session *s, int rank, int nranks,
+                                int64_t halo);
+
+/* A task file's text from elsewhere than the file system. */
+struct hr_source {
+    const char *text;               /* borrowed for the call */
+    size_t len;
+    const char *realpath;           /* the module's key (canonical path) */
+    const char *dir;                /* where its local headers lie */
+};
+
+/* From now on reload asks fn for a file's text first: fn returns 0 and
+ * fills *out, or nonzero to let the file be read as usual.  fn NULL: the
+ * file system only. */
+HR_API void hr_session_set_source(struct hr_session *s,
+                                  int (*fn)(void *ud, const char *path,
+                                            struct hr_source *out),
+                                  void *ud);
+
+/* hr_session_task_combine()'s answer for a task with a NAME__combine. */
+#define HR_COMBINE_OWN (-1)
+
+/* How the per-rank results of task t of module m combine: a kind of
+ * hotrun.h (HR_SUM, ...), HR_COMBINE_OWN, or 0 when the task says
+ * nothing. */
+HR_API int hr_session_task_combine(const struct hr_session *s, int m,
+                                   int t);
+
+/* Combines n per-rank values of task t of module m in rank order into
+ * *out.  weights[r] is the count of elements rank r owns of the array the
+ * task ran on: ranks with weight 0 are left out (unless all are), HR_MEAN
+ * weighs by it.  A NAME__combine runs under the crash guard.  Returns 0,
+ * HR_ENOENT (the task says nothing: err says so), HR_EINVAL (an unknown
+ * kind) or the guard's code with err. */
+HR_API int hr_session_combine(struct hr_session *s, int m, int t, int n,
+                              const double *values, const double *weights,
+                              double *out, struct hr_err *err);
+
+/* Elements of a that its rank owns: its size less the halo slabs. */
+HR_API int64_t hr_array_owned(const struct hr_array *a);
+
+/* From now on signal sig stops the current run as Ctrl-C does (and
+ * between runs makes hr_sigint_fd() readable: call that first, or SIGINT
+ * ends the process).  Call it from the thread that drives the session.
+ * mpirun forwards SIGUSR1 to every rank: that is how a front end's Ctrl-C
+ * reaches them.  Returns 0 or HR_EINVAL (SIGINT, SIGKILL, SIGSTOP or not
+ * a signal). */
+HR_API int hr_stop_on_signal(int sig);
+
+/* How many such signals came so far. */
+HR_API unsigned hr_stop_count(void);
+
+/* Does the n bytes at file name the module loaded from path (as given)
+ * with canonical path realpath: either path, or the base name with or
+ * without ".c"?  (hr_session_module_matches() for a module's info.) */
+HR_API int hr_module_path_matches(const char *path, const char *realpath,
+                                  const char *file, size_t n);
+
 /* ---- Ctrl-C between runs ---- */
 
 /* From now on SIGINT (Ctrl-C) does not end the process between runs: each

@@ -23,6 +23,7 @@
 #include "dtype.h"
 #include "err.h"
 #include "npy.h"
+#include "array_shard.h"
 
 /* enum hr_load_mode is public: libhotrun.h */
 
@@ -40,6 +41,8 @@ struct hr_load_opts {
     /* Called now and then while copying (HR_LOAD_READ); may be NULL. */
     void (*progress)(void *ud, int64_t done, int64_t total);
     void *progress_ud;
+    /* NULL: the whole array; else this rank's slab (array_shard.h) */
+    const struct hr_shard *shard;
 };
 
 struct hr_resident {

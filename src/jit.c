@@ -161,6 +161,32 @@ static int is_bound(const struct hr_jit_opts *opts, const char *name)
     return 0;
 }
 
+/* NAME__combine and hr__combine_NAME say how a task's per-rank results
+ * combine (hotrun.h): they are not tasks. */
+static int is_combine(const char *name)
+{
+    size_t n = strlen(name);
+
+    return strncmp(name, "hr__", 4) == 0 ||
+           (n > 9 && strcmp(name + n - 9, "__combine") == 0);
+}
+
+/* Reads each task's HR_COMBINE object and NAME__combine function. */
+static void find_combines(TCCState *s, struct hr_module *m)
+{
+    char buf[512];
+    const int *kind = NULL;
+    int i;
+
+    for (i = 0; i < m->ntasks; i++) {
+        snprintf(buf, sizeof buf, "hr__combine_%s", m->tasks[i].name);
+        kind = tcc_get_symbol(s, buf);
+        m->tasks[i].combine = kind != NULL ? *kind : 0;
+        snprintf(buf, sizeof buf, "%s__combine", m->tasks[i].name);
+        m->tasks[i].combine_fn = (hr_combine_fn)tcc_get_symbol(s, buf);
+    }
+}
+
 static void on_symbol(void *ctx, const char *name, const void *val)
 {
     struct symlist *sl = ctx;
@@ -171,7 +197,7 @@ static void on_symbol(void *ctx, const char *name, const void *val)
     if (a < (uintptr_t)m->code || a >= m->text_end)
         return;
     if (name[0] == '_' || strchr(name, '@') != NULL ||
-        is_bound(sl->opts, name))
+        is_bound(sl->opts, name) || is_combine(name))
         return;
     if (m->ntasks == sl->cap) {
         int cap = sl->cap ? sl->cap * 2 : 8;
@@ -191,6 +217,8 @@ static void on_symbol(void *ctx, const char *name, const void *val)
         return;
     }
     t->fn = (hr_task_fn)val;
+    t->combine = 0;
+    t->combine_fn = NULL;
     m->ntasks++;
 }
 
@@ -296,6 +324,7 @@ static int compile_once(struct hr_module *m, const struct hr_jit_opts *opts,
     }
     if (m->ntasks > 1)
         qsort(m->tasks, (size_t)m->ntasks, sizeof *m->tasks, by_address);
+    find_combines(s, m);
     rc = 0;
 out:
     if (mem != MAP_FAILED)
@@ -375,26 +404,39 @@ int hr_jit_compile(const char *path, const struct hr_jit_opts *opts,
     if (m == NULL)
         goto out;
     m->path = strdup(path);
-    m->dir = strdup(path);
+    m->dir = strdup(opts->dir != NULL ? opts->dir : path);
     m->include_dir = opts->include_dir;
     if (m->path == NULL || m->dir == NULL)
         goto out;
-    rc = read_source(path, &m->source, &m->source_len, err);
+    if (opts->source != NULL) {
+        m->source = malloc(opts->source_len + 1);
+        rc = m->source != NULL ? 0 : HR_ENOMEM;
+        if (m->source != NULL) {
+            memcpy(m->source, opts->source, opts->source_len);
+            m->source[opts->source_len] = '\0';
+            m->source_len = opts->source_len;
+        }
+    } else {
+        rc = read_source(path, &m->source, &m->source_len, err);
+    }
     if (rc != 0)
         goto out;
-    m->realpath = realpath(path, NULL);
+    m->realpath = opts->realpath != NULL ? strdup(opts->realpath)
+                                         : realpath(path, NULL);
     if (m->realpath == NULL) {
         rc = HR_ENOMEM;
         goto out;
     }
     m->hash = hr_hash(m->source, m->source_len);
     slash = strrchr(m->dir, '/');
-    if (slash == NULL)
-        strcpy(m->dir, ".");
-    else if (slash == m->dir)
-        m->dir[1] = '\0';
-    else
-        *slash = '\0';
+    if (opts->dir == NULL) {
+        if (slash == NULL)
+            strcpy(m->dir, ".");
+        else if (slash == m->dir)
+            m->dir[1] = '\0';
+        else
+            *slash = '\0';
+    }
 
     rc = compile_once(m, opts, &d, 0);
     if (rc == HR_ECOMPILE && d.nerrors == d.nundef && resolvable(&d)) {

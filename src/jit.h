@@ -26,11 +26,25 @@ struct hr_jit_opts {
     size_t nsyms;
     const char *include_dir;    /* where hotrun.h lives */
     const char *tcc_dir;        /* TinyCC's own lib dir (libtcc1, include) */
+    /* The file's text from elsewhere (an MPI rank gets it from the front
+     * end): when source is not NULL it is compiled instead of reading
+     * path, realpath (may be NULL: path) is the module's key and dir (may
+     * be NULL: path's folder) where its local headers are looked up.
+     * Borrowed for the call. */
+    const char *source;
+    size_t source_len;
+    const char *realpath;
+    const char *dir;
 };
+
+/* A task's own fold of per-rank results: NAME__combine (hotrun.h). */
+typedef double (*hr_combine_fn)(double acc, double v);
 
 struct hr_task {
     char *name;                 /* owned by the module */
     hr_task_fn fn;
+    int combine;                /* HR_COMBINE(NAME, kind): kind, or 0 */
+    hr_combine_fn combine_fn;   /* NAME__combine, or NULL */
 };
 
 struct hr_module {

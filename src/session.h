@@ -28,6 +28,9 @@ struct hr_session {
     struct hr_session_hooks hooks;
     const char *include_dir;        /* static */
     const char *progress_label;     /* borrowed for a load */
+    struct hr_shard shard;          /* which slab of each array to hold */
+    int (*source_fn)(void *ud, const char *path, struct hr_source *out);
+    void *source_ud;
 };
 
 /* Milliseconds on CLOCK_MONOTONIC. */

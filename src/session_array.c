@@ -168,6 +168,7 @@ int hr_session_load(struct hr_session *s, const char *spec,
     }
     lo.csv = &csv;
     lo.mode = s->load;
+    lo.shard = s->shard.nranks > 1 ? &s->shard : NULL;
     lo.progress = load_progress;
     lo.progress_ud = s;
     s->progress_label = path;

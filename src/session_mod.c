@@ -60,6 +60,7 @@ int hr_session_reload(struct hr_session *s, const char *path, int *index,
                       struct hr_err *err)
 {
     struct hr_jit_opts jo = { 0 };
+    struct hr_source src = { NULL, 0, NULL, NULL };
     struct hr_module *m = NULL;
     struct hr_module **grown = NULL;
     int i;
@@ -68,6 +69,13 @@ int hr_session_reload(struct hr_session *s, const char *path, int *index,
     jo.syms = hr_api_symbols(&jo.nsyms);
     jo.include_dir = s->include_dir;
     jo.tcc_dir = HR_TCC_LIBDIR;
+    if (s->source_fn != NULL &&
+        s->source_fn(s->source_ud, path, &src) == 0) {
+        jo.source = src.text;
+        jo.source_len = src.len;
+        jo.realpath = src.realpath;
+        jo.dir = src.dir;
+    }
     rc = hr_jit_compile(path, &jo, &m, err);
     if (rc == HR_ECOMPILE)
         hr_diag_explain(err);
@@ -141,22 +149,28 @@ void hr_task_spec(const char *spec, size_t *file_len, const char **task)
     }
 }
 
+int hr_module_path_matches(const char *path, const char *realpath,
+                           const char *file, size_t n)
+{
+    const char *base = strrchr(path, '/');
+    size_t blen;
+
+    base = base != NULL ? base + 1 : path;
+    blen = strlen(base);
+    if ((strlen(path) == n && strncmp(path, file, n) == 0) ||
+        (strlen(realpath) == n && strncmp(realpath, file, n) == 0) ||
+        (blen == n && strncmp(base, file, n) == 0))
+        return 1;
+    return blen > 2 && strcmp(base + blen - 2, ".c") == 0 && blen - 2 == n &&
+           strncmp(base, file, n) == 0;
+}
+
 /* Does the n bytes of file name m: its path as given, its canonical
  * path, or its base name with or without ".c"? */
 static int module_matches(const struct hr_module *m, const char *file,
                           size_t n)
 {
-    const char *base = strrchr(m->path, '/');
-    size_t blen;
-
-    base = base != NULL ? base + 1 : m->path;
-    blen = strlen(base);
-    if ((strlen(m->path) == n && strncmp(m->path, file, n) == 0) ||
-        (strlen(m->realpath) == n && strncmp(m->realpath, file, n) == 0) ||
-        (blen == n && strncmp(base, file, n) == 0))
-        return 1;
-    return blen > 2 && strcmp(base + blen - 2, ".c") == 0 && blen - 2 == n &&
-           strncmp(base, file, n) == 0;
+    return hr_module_path_matches(m->path, m->realpath, file, n);
 }
 
 int hr_session_module_matches(const struct hr_session *s, int m,

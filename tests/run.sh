@@ -9,6 +9,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ctest --test-dir "$root/build" --output-on-failure -j2
 "$root/tests/setup.sh" build-asan -DHOTRUN_SANITIZE=ON
 ctest --test-dir "$root/build-asan" --output-on-failure -j2
-"$root/tests/setup.sh" build-fuzz -DCMAKE_C_COMPILER=clang -DHOTRUN_FUZZ=ON \
+"$root/tests/setup.sh" build-fuzz -DCMAKE_C_COMPILER=clang \
+    -DCMAKE_CXX_COMPILER=clang++ -DHOTRUN_FUZZ=ON \
     -DHOTRUN_TESTS=OFF
 ctest --test-dir "$root/build-fuzz" --output-on-failure -j2

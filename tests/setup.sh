@@ -10,7 +10,8 @@ shift || true
 packages=(cmake make gcc g++ libc6-dev pkg-config libtcc-dev tcc
           libreadline-dev libcmocka-dev python3 python3-numpy
           libminizip-dev zlib1g-dev libhdf5-dev libcsv-dev libfast-float-dev
-          python3-h5py clang libclang-rt-14-dev libfuzzer-14-dev)
+          python3-h5py libcjson-dev libopenmpi-dev openmpi-bin
+          clang libclang-rt-14-dev libfuzzer-14-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

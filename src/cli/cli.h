@@ -19,6 +19,7 @@
 
 struct hr_watch;
 struct hr_progress;
+struct hr_remote;
 
 struct hr_cli {
     struct hr_session *s;           /* owned */
@@ -33,6 +34,12 @@ struct hr_cli {
     char *last_run;                 /* owned: the run Enter repeats */
     struct hr_watch *watch;         /* owned, or NULL */
     struct hr_progress *bar;        /* owned: progress on stderr */
+    /* hotrun --ranks N: the MPI job that runs the commands (remote.h);
+     * owned, or NULL for the local session */
+    struct hr_remote *remote;
+    /* An MPI rank: records go here instead of the reporter (rank.c) */
+    void (*sink)(void *ud, const struct hr_record *r);
+    void *sink_ud;
 };
 
 /* Opens the program's state and its session.  *out is owned (free with

@@ -7,6 +7,28 @@
 
 #include "out.h"
 
+/* The whole array's shape as text ("5000x5000") and its bytes, and
+ * how it is split over MPI ranks (", split on axis 0 over 4 ranks"). */
+static int64_t whole_shape(const struct hr_array *v, char *buf, size_t len,
+                           char *where, size_t wlen)
+{
+    struct hr_array whole = *v;
+    int64_t nbytes = v->itemsize;
+    int k;
+
+    memcpy(whole.shape, v->global_shape, sizeof whole.shape);
+    if (v->nranks <= 1)
+        memcpy(whole.shape, v->shape, sizeof whole.shape);
+    for (k = 0; k < v->ndim; k++)
+        nbytes *= whole.shape[k];
+    hr_shape_format(&whole, buf, len);
+    where[0] = '\0';
+    if (v->nranks > 1 && v->split_axis >= 0)
+        snprintf(where, wlen, ", split on axis %d over %d ranks",
+                 v->split_axis, v->nranks);
+    return nbytes;
+}
+
 /* The load options of argv[1..argc) into args; *spec gets the one
  * argument that is not an option.  Returns 0, or -1 with rec's error. */
 static int parse_load(int argc, char **argv, struct hr_load_args *args,
@@ -70,15 +92,17 @@ static int parse_load(int argc, char **argv, struct hr_load_args *args,
     return 0;
 }
 
-/* "NAME: 3x4 float64, 96 B, read" */
+/* "NAME: 3x4 float64, 96 B, read" (the whole array's shape and bytes, and
+ * how it is split when it is over MPI ranks) */
 static void describe(const struct hr_array_info *a, char *buf, size_t len)
 {
-    char shape[HR_SHAPE_TXT], size[32];
+    char shape[HR_SHAPE_TXT], size[32], where[64];
 
-    hr_shape_format(a->view, shape, sizeof shape);
-    hr_out_format_bytes((double)a->view->nbytes, size, sizeof size);
-    snprintf(buf, len, "%s: %s %s, %s, %s", a->name, shape,
-             hr_dtype_name(a->view->dtype), size, a->how);
+    hr_out_format_bytes((double)whole_shape(a->view, shape, sizeof shape,
+                                            where, sizeof where),
+                        size, sizeof size);
+    snprintf(buf, len, "%s: %s %s, %s%s, %s", a->name, shape,
+             hr_dtype_name(a->view->dtype), size, where, a->how);
 }
 
 int hr_cmd_load(struct hr_cli *cli, int argc, char **argv,
@@ -160,10 +184,10 @@ int hr_cmd_arrays(struct hr_cli *cli, int argc, char **argv,
     /* columns as wide as their longest entry */
     for (i = 0; i < n; i++) {
         struct hr_array_info a;
-        char shape[HR_SHAPE_TXT];
+        char shape[HR_SHAPE_TXT], where[64];
 
         hr_session_array_info(cli->s, i, &a);
-        hr_shape_format(a.view, shape, sizeof shape);
+        whole_shape(a.view, shape, sizeof shape, where, sizeof where);
         wname = width(wname, a.name);
         wshape = width(wshape, shape);
         whow = width(whow, a.how);
@@ -173,16 +197,18 @@ int hr_cmd_arrays(struct hr_cli *cli, int argc, char **argv,
                    "loaded", "file");
     for (i = 0; i < n; i++) {
         struct hr_array_info a;
-        char shape[HR_SHAPE_TXT];
+        char shape[HR_SHAPE_TXT], where[64];
+        int64_t nbytes;
 
         hr_session_array_info(cli->s, i, &a);
-        hr_shape_format(a.view, shape, sizeof shape);
+        nbytes = whole_shape(a.view, shape, sizeof shape, where,
+                             sizeof where);
         hr_text_printf(&rec->text, "%c %-*s  %-10s  %-*s  %12lld  %-*s  "
-                       "%s%s\n", a.is_default ? '*' : ' ', wname, a.name,
+                       "%s%s%s\n", a.is_default ? '*' : ' ', wname, a.name,
                        hr_dtype_name(a.view->dtype), wshape, shape,
-                       (long long)a.view->nbytes, whow, a.how, a.path,
+                       (long long)nbytes, whow, a.how, a.path,
                        (a.view->flags & HR_C_CONTIGUOUS) ||
-                       a.view->ndim < 2 ? "" : " (fortran order)");
+                       a.view->ndim < 2 ? "" : " (fortran order)", where);
         if (verbose)
             details(&a, rec);
     }

@@ -141,6 +141,7 @@ static int run_into(struct hr_cli *cli, const char *spec, long n, int argc,
     }
     rec->has_result = 1;
     rec->result = res.value;
+    rec->bytes = res.bytes;
     rec->run_ms = n == 1 ? res.ms : times[n / 2];
     hr_record_set(&rec->timing, timing);
     free(times);

@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "words.h"
+#include "view.h"
 
 /* Candidates being gathered; only those starting with prefix are kept. */
 struct cands {
@@ -69,22 +70,22 @@ static void tasks(struct cands *k, const struct hr_cli *cli,
 {
     const char *text = k->prefix;
     const char *colon = strrchr(text, ':');
-    int n = hr_session_nmodules(cli->s);
+    int n = hr_view_nmodules(cli);
     int i, j;
 
     for (i = 0; i < n; i++) {
         struct hr_module_info info;
 
         if (file != NULL &&
-            !hr_session_module_matches(cli->s, i, file, strlen(file)))
+            !hr_view_module_matches(cli, i, file, strlen(file)))
             continue;
-        hr_session_module_info(cli->s, i, &info);
+        hr_view_module_info(cli, i, &info);
         for (j = 0; j < info.ntasks; j++) {
-            const char *t = hr_session_task_name(cli->s, i, j);
+            const char *t = hr_view_task_name(cli, i, j);
 
             if (colon == NULL)
                 add(k, "%s", t);
-            else if (hr_session_module_matches(cli->s, i, text,
+            else if (hr_view_module_matches(cli, i, text,
                                                (size_t)(colon - text)))
                 add(k, "%.*s:%s", (int)(colon - text), text, t);
         }
@@ -94,7 +95,7 @@ static void tasks(struct cands *k, const struct hr_cli *cli,
             struct hr_module_info info;
             const char *base = NULL;
 
-            hr_session_module_info(cli->s, i, &info);
+            hr_view_module_info(cli, i, &info);
             base = strrchr(info.path, '/');
             base = base != NULL ? base + 1 : info.path;
             add(k, "%s:", base);
@@ -116,13 +117,13 @@ static void commands(struct cands *k)
 
 static void arrays(struct cands *k, const struct hr_cli *cli)
 {
-    int n = hr_session_narrays(cli->s);
+    int n = hr_view_narrays(cli);
     int i;
 
     for (i = 0; i < n; i++) {
         struct hr_array_info a;
 
-        hr_session_array_info(cli->s, i, &a);
+        hr_view_array_info(cli, i, &a);
         add(k, "%s", a.name);
     }
 }
@@ -130,13 +131,13 @@ static void arrays(struct cands *k, const struct hr_cli *cli)
 /* Module paths for unload; file names when none matches. */
 static void modules(struct cands *k, const struct hr_cli *cli)
 {
-    int n = hr_session_nmodules(cli->s);
+    int n = hr_view_nmodules(cli);
     int i;
 
     for (i = 0; i < n; i++) {
         struct hr_module_info info;
 
-        hr_session_module_info(cli->s, i, &info);
+        hr_view_module_info(cli, i, &info);
         add(k, "%s", info.path);
     }
     k->c->files = k->c->nwords == 0;

@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "out.h"
 #include "progress.h"
+#include "remote.h"
 #include "report.h"
 #include "watch.h"
 #include "words.h"
@@ -60,6 +61,7 @@ void hr_cli_close(struct hr_cli *cli)
     if (cli == NULL)
         return;
     hr_watch_free(cli->watch);
+    hr_remote_close(cli->remote);
     hr_session_close(cli->s);
     hr_progress_free(cli->bar);
     free(cli->last_reload);
@@ -76,7 +78,10 @@ int hr_cli_status(const struct hr_cli *cli)
 
 void hr_exec_emit(struct hr_cli *cli, struct hr_record *r)
 {
-    hr_report(cli, r);
+    if (cli->sink != NULL)
+        cli->sink(cli->sink_ud, r);
+    else
+        hr_report(cli, r);
     if (!r->ok && !r->quiet) {
         cli->failures++;
         if (r->input_error)
@@ -118,6 +123,8 @@ static int dispatch(struct hr_cli *cli, struct hr_record *rec, int argc,
         hr_record_input_error(rec, "usage: %s", c->usage);
         return HR_CMD_ERR;
     }
+    if (cli->remote != NULL && !hr_remote_is_local(c->name))
+        return hr_remote_exec(cli, argc, argv, rec);
     return c->fn(cli, argc, argv, rec);
 }
 

@@ -6,9 +6,31 @@
 #include "cli.h"
 #include "opts.h"
 #include "out.h"
+#include "rank.h"
+#include "remote.h"
 #include "repl.h"
 #include "script.h"
 #include "start.h"
+
+/* --ranks N: the session runs in an MPI job; returns 0 or 2. */
+static int start_job(struct hr_cli *cli, const struct hr_opts *opts)
+{
+    struct hr_remote_opts ro = { 0 };
+    struct hr_err err = { { 0 } };
+    const char *env = getenv("HOTRUN_LAUNCHER");
+
+    ro.nranks = opts->ranks;
+    ro.hostfile = opts->hostfile;
+    ro.launcher = opts->launcher != NULL ? opts->launcher
+                  : env != NULL && *env != '\0' ? env : "mpirun";
+    ro.halo = opts->halo;
+    ro.load_read = opts->load == HR_LOAD_READ;
+    if (hr_remote_open(cli, &ro, &err) == 0)
+        return 0;
+    hr_out_fresh_line();        /* after the launcher's own words */
+    fprintf(stderr, "%s\n", err.msg);
+    return 2;
+}
 
 int main(int argc, char **argv)
 {
@@ -32,6 +54,21 @@ int main(int argc, char **argv)
         hr_opts_free(&opts);
         return 0;
     }
+    if (opts.engine || opts.ranks > 0) {
+#ifdef HR_HAVE_MPI
+        if (opts.engine) {
+            rc = hr_rank_main(argc, argv, &opts);
+            hr_opts_free(&opts);
+            return rc;
+        }
+#else
+        fprintf(stderr, "hotrun: --%s: this hotrun was built without MPI "
+                "(install libopenmpi-dev and build again)\n",
+                opts.engine ? "engine" : "ranks");
+        hr_opts_free(&opts);
+        return 2;
+#endif
+    }
     interactive = isatty(STDIN_FILENO) && opts.batch == NULL &&
                   !opts.demo_path;
     if (opts.json && interactive) {
@@ -49,6 +86,11 @@ int main(int argc, char **argv)
         return 2;
     }
     cli->quiet = opts.quiet;
+    if (opts.ranks > 0 && !opts.demo_path && start_job(cli, &opts) != 0) {
+        hr_cli_close(cli);
+        hr_opts_free(&opts);
+        return 2;
+    }
     if (opts.demo_path)
         rc = hr_start_demo_path(cli);
     else

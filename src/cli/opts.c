@@ -45,6 +45,15 @@ static const char usage[] =
 "                         array, load tasks/demo.c and open the prompt\n"
 "      --demo-path        make the demo array (once), print its path, exit\n"
 "  -q, --quiet            no start-up banner\n"
+"\n"
+"more than one machine (MPI):\n"
+"      --ranks N          run the session in an MPI job of N ranks, each\n"
+"                         holding a slab of every array; this process\n"
+"                         stays the front end\n"
+"      --hostfile H       the machines, as the launcher reads them\n"
+"      --launcher 'CMD'   how to start the job (default: mpirun, or\n"
+"                         $HOTRUN_LAUNCHER), e.g. 'mpirun --oversubscribe'\n"
+"      --halo K           each rank also holds K rows of its neighbours\n"
 "  -h, --help             show this help and exit\n"
 "  -V, --version          show the version and exit\n"
 "\n"
@@ -56,6 +65,7 @@ static const char usage[] =
 "                         history, ~/.local/state/hotrun/history)\n"
 "  HOTRUN_WATCH_POLL=1    watch by polling instead of inotify\n"
 "  XDG_CACHE_HOME         where --demo caches its array (~/.cache/hotrun)\n"
+"  HOTRUN_LAUNCHER        the default --launcher\n"
 "\n"
 "exit status: 0 success, 1 a task or compile failed, 2 usage or input "
 "error\n"
@@ -79,7 +89,8 @@ static int push(char ***list, int *n, char *s)
 
 enum {
     OPT_JSON = 256, OPT_LOAD, OPT_DTYPE, OPT_SHAPE, OPT_ORDER, OPT_TIMEOUT,
-    OPT_ISOLATE, OPT_DEMO, OPT_DEMO_PATH, OPT_DELIMITER, OPT_LENIENT
+    OPT_ISOLATE, OPT_DEMO, OPT_DEMO_PATH, OPT_DELIMITER, OPT_LENIENT,
+    OPT_RANKS, OPT_HOSTFILE, OPT_LAUNCHER, OPT_HALO, OPT_ENGINE
 };
 
 static const struct option longopts[] = {
@@ -98,11 +109,32 @@ static const struct option longopts[] = {
     { "demo-path", no_argument, NULL, OPT_DEMO_PATH },
     { "delimiter", required_argument, NULL, OPT_DELIMITER },
     { "lenient", no_argument, NULL, OPT_LENIENT },
+    { "ranks", required_argument, NULL, OPT_RANKS },
+    { "hostfile", required_argument, NULL, OPT_HOSTFILE },
+    { "launcher", required_argument, NULL, OPT_LAUNCHER },
+    { "halo", required_argument, NULL, OPT_HALO },
+    { "engine", no_argument, NULL, OPT_ENGINE },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 }
 };
+
+/* A whole number in [lo, hi] for option name. */
+static int parse_count(const char *name, const char *s, long lo, long hi,
+                       long *out, struct hr_err *err)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+
+    if (end == s || *end != '\0' || v < lo || v > hi) {
+        hr_err_set(err, "hotrun: --%s: '%s' is not a whole number from %ld "
+                   "to %ld", name, s, lo, hi);
+        return HR_EINVAL;
+    }
+    *out = v;
+    return 0;
+}
 
 static int parse_timeout(const char *s, double *out, struct hr_err *err)
 {
@@ -166,6 +198,7 @@ int hr_opts_parse(int argc, char **argv, struct hr_opts *opts,
             break;
         case OPT_DTYPE:
             rc = hr_load_args_dtype(&opts->raw, optarg);
+            opts->dtype_s = optarg;
             if (rc != 0)
                 hr_err_set(err, "hotrun: --dtype: unknown dtype '%s' (try "
                            "float64, float32, int32, uint8, <f8, >i4...)",
@@ -174,12 +207,14 @@ int hr_opts_parse(int argc, char **argv, struct hr_opts *opts,
             break;
         case OPT_SHAPE:
             rc = hr_load_args_shape(&opts->raw, optarg);
+            opts->shape_s = optarg;
             if (rc != 0)
                 hr_err_set(err, "hotrun: --shape: '%s' is not a shape like "
                            "5000x5000", optarg);
             have_shape = 1;
             break;
         case OPT_ORDER:
+            opts->order_s = optarg;
             if (strcmp(optarg, "C") == 0 || strcmp(optarg, "c") == 0) {
                 opts->raw.fortran = 0;
             } else if (strcmp(optarg, "F") == 0 || strcmp(optarg, "f") == 0) {
@@ -204,12 +239,32 @@ int hr_opts_parse(int argc, char **argv, struct hr_opts *opts,
             break;
         case OPT_DELIMITER:
             rc = hr_load_args_delimiter(&opts->raw, optarg);
+            opts->delimiter_s = optarg;
             if (rc != 0)
                 hr_err_set(err, "hotrun: --delimiter wants one character "
                            "(or tab, space), not '%s'", optarg);
             break;
         case OPT_LENIENT:
             opts->raw.lenient = 1;
+            break;
+        case OPT_RANKS: {
+            long n = 0;
+
+            rc = parse_count("ranks", optarg, 1, 100000, &n, err);
+            opts->ranks = (int)n;
+            break;
+        }
+        case OPT_HOSTFILE:
+            opts->hostfile = optarg;
+            break;
+        case OPT_LAUNCHER:
+            opts->launcher = optarg;
+            break;
+        case OPT_HALO:
+            rc = parse_count("halo", optarg, 0, 1L << 40, &opts->halo, err);
+            break;
+        case OPT_ENGINE:
+            opts->engine = 1;
             break;
         case 'q':
             opts->quiet = 1;
@@ -245,6 +300,12 @@ int hr_opts_parse(int argc, char **argv, struct hr_opts *opts,
     opts->raw.raw = have_shape;
     opts->raw.csv_dtype_set = have_dtype && !have_shape;
     opts->raw.csv_dtype = opts->raw.dtype;
+    if ((opts->hostfile != NULL || opts->launcher != NULL ||
+         opts->halo > 0) && opts->ranks == 0 && !opts->engine) {
+        hr_err_set(err, "hotrun: --hostfile, --launcher and --halo go with "
+                   "--ranks N");
+        return HR_EINVAL;
+    }
     return 0;
 }
 

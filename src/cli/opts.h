@@ -24,6 +24,15 @@ struct hr_opts {
     enum hr_load_mode load; /* --load=mmap|read */
     struct hr_load_args raw; /* --dtype, --shape, --order (raw
                                set), --delimiter, --lenient */
+    const char *dtype_s;    /* the load options as given (for the job) */
+    const char *shape_s;
+    const char *order_s;
+    const char *delimiter_s;
+    int ranks;              /* --ranks N: run the session in an MPI job */
+    const char *hostfile;   /* --hostfile H, or NULL */
+    const char *launcher;   /* --launcher 'CMD ARGS', or NULL: mpirun */
+    long halo;              /* --halo K */
+    int engine;             /* --engine: be one rank of such a job */
     int help;               /* --help: print usage, exit 0 */
     int version;            /* --version: print it, exit 0 */
 };

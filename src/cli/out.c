@@ -242,6 +242,12 @@ void hr_out_result(int color, const char *prefix, const char *task,
     char v[64];
 
     hr_out_format_value(value, v, sizeof v);
+    hr_out_result_text(color, prefix, task, v, timing);
+}
+
+void hr_out_result_text(int color, const char *prefix, const char *task,
+                        const char *v, const char *timing)
+{
     hr_out_fresh_line();
     if (prefix == NULL)
         prefix = "";

@@ -44,6 +44,10 @@ void hr_out_note(int color, const char *fmt, ...)
 void hr_out_result(int color, const char *prefix, const char *task,
                    double value, const char *timing);
 
+/* The same with the value as text (a run's per-rank values). */
+void hr_out_result_text(int color, const char *prefix, const char *task,
+                        const char *value, const char *timing);
+
 /* A compiler's warnings, w as it is, on stderr (yellow with color);
  * nothing when w is NULL or empty. */
 void hr_out_warnings(int color, const char *w);

@@ -36,10 +36,22 @@ void hr_record_fini(struct hr_record *r)
     free(r->error);
     free(r->note);
     free(r->warnings);
+    hr_record_parts_free(r);
     hr_text_free(&r->text);
     hr_record_init(r, where, argc, argv);
     r->command = command;
     r->quiet = quiet;
+}
+
+void hr_record_parts_free(struct hr_record *r)
+{
+    int i;
+
+    for (i = 0; i < r->nranks; i++)
+        free(r->parts[i].error);
+    free(r->parts);
+    r->parts = NULL;
+    r->nranks = 0;
 }
 
 void hr_record_set(char **field, const char *s)
@@ -210,6 +222,22 @@ void hr_record_json(const struct hr_record *r, FILE *f)
     if (r->text.len > 0) {
         fputs(", \"output\": ", f);
         json_str(f, r->text.s);
+    }
+    if (r->nranks > 0) {
+        fputs(", \"ranks\": [", f);
+        for (i = 0; i < r->nranks; i++) {
+            const struct hr_part *p = &r->parts[i];
+
+            fprintf(f, "%s{\"rank\": %d, \"ok\": %s, \"result\": ",
+                    i > 0 ? ", " : "", i, p->ok ? "true" : "false");
+            json_num(f, p->result, p->ok && p->has_result);
+            fputs(", \"run_ms\": ", f);
+            json_num(f, p->run_ms, p->run_ms >= 0);
+            fputs(", \"error\": ", f);
+            json_str(f, p->ok ? NULL : p->error);
+            fputc('}', f);
+        }
+        fputc(']', f);
     }
     fputs("}\n", f);
     fflush(f);

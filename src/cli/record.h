@@ -30,6 +30,15 @@ enum hr_rec_kind {
     HR_REC_RELOAD               /* a file was compiled (or failed to) */
 };
 
+/* One rank's part of a run over MPI (hotrun --ranks N). */
+struct hr_part {
+    int ok;
+    int has_result;
+    double result;
+    double run_ms;              /* < 0: did not run */
+    char *error;                /* owned, or NULL */
+};
+
 struct hr_record {
     /* set by the executor */
     const struct hr_where *where;   /* borrowed */
@@ -52,6 +61,12 @@ struct hr_record {
     double compile_ms;          /* < 0: not compiled by this command */
     double run_ms;              /* < 0: did not run */
     char *timing;               /* owned: "(8.2 ms, 24 GB/s)" text */
+
+    double bytes;               /* bytes the run read (every rank's) */
+    double weight;              /* over MPI: elements this rank owns of
+                                   the array the task ran on */
+    int nranks;                 /* > 0: a run over MPI ranks */
+    struct hr_part *parts;      /* owned: nranks parts, in rank order */
 
     char *error;                /* owned: why it failed, or NULL */
     char *note;                 /* owned: a quiet line ("reloaded ...") */
@@ -79,13 +94,17 @@ void hr_record_input_error(struct hr_record *r, const char *fmt, ...)
 void hr_record_note(struct hr_record *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Frees r's parts (a run over MPI ranks) and sets nranks to 0. */
+void hr_record_parts_free(struct hr_record *r);
+
 /* Sets an owned string field (*field) to a copy of s (NULL allowed). */
 void hr_record_set(char **field, const char *s);
 
 /* Writes r as one JSON object and a newline to f.  Every record has the
  * keys source, line, command, file, function, args, ok, result,
- * compile_ms, run_ms, error (null where they do not apply), and output
- * when the command showed text.  The output is valid UTF-8 whatever the
+ * compile_ms, run_ms, error (null where they do not apply), output when
+ * the command showed text, and ranks (each rank's rank, ok, result,
+ * run_ms and error) for a run over MPI ranks.  The output is valid UTF-8 whatever the
  * input: a byte that is not part of valid UTF-8 is written as the escape
  * of the code point of the same value (\u00NN); NaN and infinities, which
  * JSON lacks, as null. */

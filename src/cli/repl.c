@@ -22,6 +22,7 @@
 #include "out.h"
 #include "watch.h"
 #include "words.h"
+#include "view.h"
 
 #define HISTORY_MAX 2000
 
@@ -108,12 +109,12 @@ static void remember(const char *line)
 static char *make_prompt(const struct hr_cli *cli)
 {
     struct hr_array_info a;
-    int nmods = hr_session_nmodules(cli->s);
+    int nmods = hr_view_nmodules(cli);
     char shape[HR_SHAPE_TXT + 160] = "no array";
     char mods[32] = "";
     char *p = NULL;
 
-    if (hr_session_array_info(cli->s, hr_session_find_array(cli->s, NULL),
+    if (hr_view_array_info(cli, hr_view_find_array(cli, NULL),
                               &a) == 0) {
         char s[HR_SHAPE_TXT];
 

@@ -34,6 +34,28 @@ static void report_error(const struct hr_cli *cli, const struct hr_record *r)
         hr_out_error(cli->color, "%s", msg);
 }
 
+/* A run over MPI ranks whose task says nothing of combining: each rank's
+ * value, in rank order, and no combined number. */
+static void report_parts(const struct hr_cli *cli, const char *prefix,
+                         const struct hr_record *r)
+{
+    struct hr_text t = HR_TEXT_INIT;
+    char v[64];
+    int i;
+
+    hr_text_printf(&t, "[");
+    for (i = 0; i < r->nranks; i++) {
+        hr_out_format_value(r->parts[i].result, v, sizeof v);
+        hr_text_printf(&t, "%s%s", i > 0 ? ", " : "", v);
+    }
+    hr_text_printf(&t, "] by rank, not combined (the task has no "
+                   "HR_COMBINE)");
+    hr_out_result_text(cli->color, prefix, r->function,
+                       t.s != NULL ? t.s : "[]",
+                       r->timing != NULL ? r->timing : "");
+    hr_text_free(&t);
+}
+
 void hr_report(const struct hr_cli *cli, const struct hr_record *r)
 {
     hr_out_warnings(cli->color, r->warnings);
@@ -53,14 +75,17 @@ void hr_report(const struct hr_cli *cli, const struct hr_record *r)
         report_error(cli, r);
         return;
     }
-    if (r->kind == HR_REC_RUN && r->has_result) {
+    if (r->kind == HR_REC_RUN && (r->has_result || r->nranks > 0)) {
         char prefix[4096];
 
         prefix[0] = '\0';
         if (r->show_file && r->file != NULL)
             snprintf(prefix, sizeof prefix, "%s: ", r->file);
-        hr_out_result(cli->color, prefix, r->function, r->result,
-                      r->timing != NULL ? r->timing : "");
+        if (r->has_result)
+            hr_out_result(cli->color, prefix, r->function, r->result,
+                          r->timing != NULL ? r->timing : "");
+        else
+            report_parts(cli, prefix, r);
     }
 }
 

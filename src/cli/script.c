@@ -178,9 +178,12 @@ void hr_script_stdin(struct hr_cli *cli, int fd)
 {
     struct lines l = { NULL, 0, 0, { "<stdin>", 0 } };
     int eof = fd < 0;
+    /* over an MPI job Ctrl-C is caught (to reach the ranks during a
+     * command): between commands it still ends the script */
+    int sigfd = cli->remote != NULL ? hr_sigint_fd() : -1;
 
     while (!eof || hr_watch_active(cli)) {
-        struct pollfd fds[2];
+        struct pollfd fds[3];
         nfds_t n = 0;
         int wfd = hr_watch_fd(cli);
         int timeout = hr_watch_timeout_ms(cli);
@@ -196,9 +199,19 @@ void hr_script_stdin(struct hr_cli *cli, int fd)
         }
         if (n == 0 && timeout < 0)
             break;              /* cannot happen: nothing to wait for */
+        if (sigfd >= 0) {
+            fds[n].fd = sigfd;
+            fds[n++].events = POLLIN;
+        }
         r = poll(fds, n, timeout);
         if (r < 0 && errno != EINTR)
             break;
+        if (r > 0 && sigfd >= 0 && (fds[n - 1].revents & POLLIN) &&
+            hr_sigint_take() > 0) {
+            fprintf(stderr, "hotrun: interrupted\n");
+            cli->failures++;
+            break;
+        }
         if (r > 0 && !eof && (fds[0].revents & (POLLIN | POLLHUP |
                                                  POLLERR))) {
             eof = read_some(fd, &l) != 0;

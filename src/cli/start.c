@@ -10,8 +10,10 @@
 #include "cmd.h"
 #include "out.h"
 #include "progress.h"
+#include "remote.h"
 #include "watch.h"
 #include "words.h"
+#include "view.h"
 
 static double now_ms(void)
 {
@@ -60,17 +62,73 @@ int hr_start_demo_path(struct hr_cli *cli)
     return 0;
 }
 
-/* Loads spec as `load` would, reporting through the executor; returns 0
- * or 2. */
+/* Loads spec as `load` would (in the MPI job with --ranks: the same
+ * command, raw options as given); returns 0 or 2. */
 static int load(struct hr_cli *cli, const char *spec,
-                const struct hr_load_args *raw)
+                const struct hr_opts *opts)
 {
+    static const struct hr_opts none;   /* --demo: no options */
     struct hr_err err = { { 0 } };
+    int rc;
 
-    if (hr_session_load(cli->s, spec, raw, NULL, NULL, &err) == 0)
+    if (opts == NULL)
+        opts = &none;
+    if (cli->remote != NULL) {
+        /* the job loads it: the options as the user gave them */
+        char *argv[16] = { "load", (char *)spec };
+        int argc = 2;
+
+        if (opts->dtype_s != NULL) {
+            argv[argc++] = "--dtype";
+            argv[argc++] = (char *)opts->dtype_s;
+        }
+        if (opts->raw.raw) {
+            argv[argc++] = "--shape";
+            argv[argc++] = (char *)opts->shape_s;
+            argv[argc++] = "--order";
+            argv[argc++] = (char *)(opts->order_s != NULL ? opts->order_s
+                                                          : "C");
+        }
+        if (opts->delimiter_s != NULL) {
+            argv[argc++] = "--delimiter";
+            argv[argc++] = (char *)opts->delimiter_s;
+        }
+        if (opts->raw.lenient)
+            argv[argc++] = "--lenient";
+        rc = hr_remote_quiet(cli, argc, argv, &err);
+    } else {
+        rc = hr_session_load(cli->s, spec, &opts->raw, NULL, NULL, &err);
+    }
+    if (rc == 0)
         return 0;
     hr_out_error(cli->color, "%s", err.msg);
     return 2;
+}
+
+/* The run settings of the options, in the MPI job too. */
+static void settings(struct hr_cli *cli, const struct hr_opts *opts)
+{
+    struct hr_err err = { { 0 } };
+    char t[64];
+
+    hr_session_set_load_mode(cli->s, opts->load);
+    hr_session_set_timeout(cli->s, opts->timeout_s);
+    hr_session_set_isolate(cli->s, opts->isolate);
+    if (cli->remote == NULL)
+        return;
+    if (opts->timeout_s > 0) {
+        char *argv[2] = { "timeout", t };
+
+        snprintf(t, sizeof t, "%.17g", opts->timeout_s);
+        if (hr_remote_quiet(cli, 2, argv, &err) != 0)
+            hr_out_error(cli->color, "%s", err.msg);
+    }
+    if (opts->isolate) {
+        char *argv[2] = { "isolate", "on" };
+
+        if (hr_remote_quiet(cli, 2, argv, &err) != 0)
+            hr_out_error(cli->color, "%s", err.msg);
+    }
 }
 
 int hr_start_watch(struct hr_cli *cli, const char *spec)
@@ -123,13 +181,13 @@ int hr_start_watch(struct hr_cli *cli, const char *spec)
 static char *make_banner(const struct hr_cli *cli, double t0)
 {
     struct hr_array_info a;
-    int n = hr_session_narrays(cli->s);
-    int nmods = hr_session_nmodules(cli->s);
+    int n = hr_view_narrays(cli);
+    int nmods = hr_view_nmodules(cli);
     char shape[HR_SHAPE_TXT];
     char size[32];
     char *banner = NULL;
 
-    if (hr_session_array_info(cli->s, hr_session_find_array(cli->s, NULL),
+    if (hr_view_array_info(cli, hr_view_find_array(cli, NULL),
                               &a) != 0) {
         if (asprintf(&banner, "hotrun %s: no array loaded (load FILE). "
                      "Type help.", HR_VERSION) < 0)
@@ -154,9 +212,7 @@ int hr_start(struct hr_cli *cli, const struct hr_opts *opts, int *quit,
     int i;
 
     *quit = 0;
-    hr_session_set_load_mode(cli->s, opts->load);
-    hr_session_set_timeout(cli->s, opts->timeout_s);
-    hr_session_set_isolate(cli->s, opts->isolate);
+    settings(cli, opts);
     if (opts->demo) {
         char *path = NULL;
         char *spec = NULL;
@@ -172,7 +228,7 @@ int hr_start(struct hr_cli *cli, const struct hr_opts *opts, int *quit,
             return rc;
     }
     for (i = 0; i < opts->narrays; i++) {
-        if (load(cli, opts->arrays[i], &opts->raw) != 0)
+        if (load(cli, opts->arrays[i], opts) != 0)
             return 2;
     }
     if (opts->demo) {

@@ -16,6 +16,7 @@
 #include "out.h"
 #include "report.h"
 #include "words.h"
+#include "view.h"
 
 /* What `watch FILE [TASK [ARGS...]]` set up. */
 struct entry {
@@ -175,15 +176,15 @@ static void refresh(struct hr_cli *cli, struct hr_watch *w, struct entry *e)
     int i;
 
     if (hr_exec_argv(cli, 2, argv, NULL, HR_EXEC_QUIET) == HR_CMD_OK)
-        m = hr_session_find_module(cli->s, e->path);
-    if (m >= 0 && hr_session_module_info(cli->s, m, &info) == 0) {
+        m = hr_view_find_module(cli, e->path);
+    if (m >= 0 && hr_view_module_info(cli, m, &info) == 0) {
         /* what was compiled is what the next save is compared with */
         e->file->hash = info.hash;
         e->file->known = 1;
         if (e->task != NULL)
             run_task(cli, info.realpath, e->task, e->nargs, e->args);
         for (i = 0; e->task == NULL && i < info.ntasks; i++)
-            run_task(cli, info.realpath, hr_session_task_name(cli->s, m, i),
+            run_task(cli, info.realpath, hr_view_task_name(cli, m, i),
                      0, NULL);
     }
     rescan(cli, w, e);

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,6 +291,116 @@ static void test_api_many_reloads(void **state)
     assert_int_equal(hr_session_nmodules(f->s), 1);
 }
 
+/* ---- over MPI ranks: what a rank's client uses (no MPI here) ---- */
+
+static void test_api_shards_describe_their_slab(void **state)
+{
+    struct fx *f = *state;
+    struct hr_array_info a;
+    struct hr_err err = { { 0 } };
+    int *idx = NULL;
+    int i = -1;
+
+    /* the fixture's 3x4 array holds the whole thing: rank 0 of 1 */
+    assert_int_equal(hr_session_array_info(f->s, 0, &a), 0);
+    assert_int_equal(a.view->nranks, 1);
+    assert_int_equal(a.view->global_shape[0], 3);
+    assert_int_equal(hr_array_owned(a.view), 12);
+    /* rank 1 of 2 with a halo of 1: owns row 2, holds rows 1-2 */
+    assert_int_equal(hr_session_set_shard(f->s, 1, 2, 1), 0);
+    assert_int_equal(hr_session_load(f->s, in(f, "m.npy"), NULL, &idx, NULL,
+                                     &err), 0);
+    i = idx[0];
+    free(idx);
+    assert_int_equal(hr_session_array_info(f->s, i, &a), 0);
+    assert_int_equal(a.view->shape[0], 2);
+    assert_int_equal(a.view->offset[0], 1);
+    assert_int_equal(a.view->halo_before, 1);
+    assert_int_equal(a.view->halo_after, 0);
+    assert_int_equal(a.view->rank, 1);
+    assert_int_equal(hr_array_owned(a.view), 4);
+    assert_true(((const double *)a.view->data)[0] == 4.0);
+    assert_int_equal(hr_session_set_shard(f->s, 2, 2, 0), HR_EINVAL);
+}
+
+static int text_source(void *ud, const char *path, struct hr_source *out)
+{
+    (void)path;
+    out->text = ud;
+    out->len = strlen(ud);
+    out->realpath = "/elsewhere/from_text.c";
+    out->dir = "/nonexistent";
+    return 0;
+}
+
+static void test_api_reload_from_text_and_combine(void **state)
+{
+    struct fx *f = *state;
+    struct hr_module_info info;
+    struct hr_err err = { { 0 } };
+    const double v[3] = { 2, 7, -1 }, w[3] = { 1, 1, 1 };
+    double out = 0;
+    int m = -1, t = -1;
+
+    hr_session_set_source(f->s, text_source,
+        "#include \"hotrun.h\"\n"
+        "HR_COMBINE(most, HR_MAX);\n"
+        "double most(const struct hr_array *a) { return hr_max(a); }\n"
+        "double span(const struct hr_array *a) { return 1; }\n"
+        "double span__combine(double x, double y) { return x - y; }\n");
+    /* no such file: the text comes from the callback */
+    assert_int_equal(hr_session_reload(f->s, "from_text.c", &m, &err), 0);
+    assert_int_equal(hr_session_module_info(f->s, m, &info), 0);
+    assert_string_equal(info.realpath, "/elsewhere/from_text.c");
+    assert_int_equal(info.ntasks, 2);
+    assert_int_equal(hr_session_find_task(f->s, "most", &m, &t, &err), 0);
+    assert_int_equal(hr_session_task_combine(f->s, m, t), HR_MAX);
+    assert_int_equal(hr_session_combine(f->s, m, t, 3, v, w, &out, &err),
+                     0);
+    assert_true(out == 7.0);
+    assert_int_equal(hr_session_find_task(f->s, "span", &m, &t, &err), 0);
+    assert_int_equal(hr_session_task_combine(f->s, m, t), HR_COMBINE_OWN);
+    assert_int_equal(hr_session_combine(f->s, m, t, 3, v, w, &out, &err),
+                     0);
+    assert_true(out == (2.0 - 7.0) - -1.0);    /* folded in rank order */
+    hr_session_set_source(f->s, NULL, NULL);
+}
+
+static void *send_later(void *arg)
+{
+    usleep(200000);
+    kill(getpid(), *(int *)arg);
+    return NULL;
+}
+
+static void test_api_stop_signal_stops_a_run(void **state)
+{
+    static int sig = SIGUSR1;
+    struct fx *f = *state;
+    struct hr_err err = { { 0 } };
+    pthread_t th;
+    unsigned before = hr_stop_count();
+    int rc;
+
+    write_file(in(f, "forever.c"), "#include \"hotrun.h\"\n"
+               "double forever(const struct hr_array *a)\n"
+               "{ volatile double x = 0; for (;;) x += 1; return x; }\n");
+    assert_int_equal(hr_session_reload(f->s, in(f, "forever.c"), NULL,
+                                       &err), 0);
+    assert_true(hr_sigint_fd() >= 0);
+    assert_int_equal(hr_stop_on_signal(SIGUSR1), 0);
+    assert_int_equal(hr_stop_on_signal(SIGINT), HR_EINVAL);
+    assert_int_equal(pthread_create(&th, NULL, send_later, &sig), 0);
+    run(f, "forever", 0, NULL, &rc, &err);
+    pthread_join(th, NULL);
+    assert_int_equal(rc, HR_EINTR);
+    assert_int_equal(hr_stop_count(), before + 1);
+    /* between runs it only makes the descriptor readable */
+    kill(getpid(), SIGUSR1);
+    usleep(50000);
+    assert_true(hr_sigint_take() >= 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +412,9 @@ int main(void)
         T(test_api_task_specs_split_at_the_last_colon),
         T(test_api_settings),
         T(test_api_many_reloads),
+        T(test_api_shards_describe_their_slab),
+        T(test_api_reload_from_text_and_combine),
+        T(test_api_stop_signal_stops_a_run),
 #undef T
     };
 
