@@ -128,7 +128,7 @@ static void convert(struct job *j, int64_t i)
 {
     struct chunk *c = &j->chunks[i];
     int64_t n;
-    int64_t fail;
+    long long fail;
 
     if (i > atomic_load(&j->first_fail))
         return;     /* an earlier chunk failed: its message wins */
