@@ -326,7 +326,7 @@ int hr_ctx_run(struct hr_ctx *ctx, const struct hr_module *mod,
                int argc, char **argv, struct hr_result *res,
                struct hr_err *err)
 {
-    struct hr_run_env env = { 0 };
+    struct hr_run run = { 0 };
     struct hr_guard_opts go = { 0 };
     struct timespec t0, t1;
     double value = 0;
@@ -339,22 +339,20 @@ int hr_ctx_run(struct hr_ctx *ctx, const struct hr_module *mod,
                    "line or 'load FILE')");
         return HR_ENOENT;
     }
-    env.task = task->name;
-    env.argc = argc;
-    env.argv = argv;
-    env.lookup = lookup;
-    env.progress = progress;
-    env.ud = ctx;
+    run.task = task->name;
+    run.argc = argc;
+    run.argv = argv;
+    run.lookup = lookup;
+    run.progress = progress;
+    run.ud = ctx;
     go.timeout_s = ctx->timeout_s;
     go.isolate = ctx->isolate;
     go.locate = locate;
     go.array_at = array_at;
     go.ud = ctx;
-    hr_api_begin(&env);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    rc = hr_guard_call(task->fn, &arr->view, task->name, &go, &value, err);
+    rc = hr_guard_call(&run, task->fn, &arr->view, &go, &value, err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    hr_api_end();
     hr_progress_done(ctx->bar);
     res->value = value;
     res->ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +

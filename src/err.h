@@ -21,7 +21,8 @@ enum {
     HR_ETIMEOUT = -10,  /* task ran past its time limit */
     HR_EINTR = -11,     /* task interrupted by the user (Ctrl-C) */
     HR_EEXIT = -12,     /* task called exit() */
-    HR_EUNSUPPORTED = -13 /* valid input hotrun does not handle */
+    HR_EUNSUPPORTED = -13, /* valid input hotrun does not handle */
+    HR_ECANCEL = -14    /* run stopped because the host asked (watch) */
 };
 
 #define HR_ERR_MAX 4096

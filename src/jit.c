@@ -1,6 +1,7 @@
 /* jit.c - compile a task file into memory with libtcc */
 #include "jit.h"
 
+#include "coderange.h"
 #include "fileio.h"
 #include "lines.h"
 
@@ -274,6 +275,8 @@ static int compile_once(struct hr_module *m, const struct hr_jit_opts *opts,
     etext = tcc_get_symbol(s, "_etext");
     m->text_end = etext != NULL ? (uintptr_t)etext
                                 : (uintptr_t)m->code + m->code_len;
+    /* task code from now on: stops may jump out of it */
+    hr_coderange_add((uintptr_t)m->code, m->text_end);
     tcc_list_symbols(s, &sl, on_symbol);
     if (sl.failed) {
         rc = HR_ENOMEM;
@@ -328,10 +331,14 @@ static void module_reset_code(struct hr_module *m)
     free(m->tasks);
     m->tasks = NULL;
     m->ntasks = 0;
-    if (m->code != NULL)
+    if (m->code != NULL) {
+        /* no reader may take it for task code once it is gone */
+        hr_coderange_remove((uintptr_t)m->code, m->text_end);
         munmap(m->code, m->code_len);
+    }
     m->code = NULL;
     m->code_len = 0;
+    m->text_end = 0;
 }
 
 static double elapsed_ms(const struct timespec *t0)
