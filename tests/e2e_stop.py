@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""End-to-end tests of stops, through the real binary.
+"""End-to-end tests of stops and hostile reloads, through the real binary.
 
 A run stopped by a timeout or Ctrl-C is reported as stopped, whatever the
 task does after the stop, and at once (in process, with --isolate, in
-hr_parallel_for workers).
+hr_parallel_for workers).  A reload ends in a module or one error, never a
+hang or the end of the session, whatever the file is or holds; the session
+and its array are intact after it.
 
 usage: e2e_stop.py PATH_TO_HOTRUN      (run by ctest)
 """
@@ -154,6 +156,69 @@ def ctrl_c_during_sleep_is_reported_as_interrupted():
     expect_ctrl_c(SLEEP, False)
     expect_ctrl_c(SLEEP, True)
     expect_ctrl_c(PSLEEP, False)
+
+
+# ---- hostile reloads ----
+
+def expect_refused(path, want):
+    p, dt = run_script(f"reload {path}\nreload {OK}\nrun ok\nchecksum a\n")
+    errs = [l for l in p.stderr.splitlines() if l.strip()]
+    assert p.returncode == 1, (path, p.returncode, p.stderr)
+    assert any(re.search(want, l) for l in errs), (path, want, p.stderr)
+    assert "ok = 42.0" in p.stdout, (path, p.stdout, p.stderr)
+    assert checksum(p.stdout) == good_sum(), (path, p.stdout)
+
+
+@test
+def reload_of_a_fifo_a_directory_or_a_device():
+    fifo = os.path.join(TMP, "fifo.c")
+    os.mkfifo(fifo)
+    expect_refused(fifo, r"fifo\.c: not a regular file \(a fifo\)")
+    d = os.path.join(TMP, "dir.c")
+    os.mkdir(d)
+    expect_refused(d, r"dir\.c: is a directory")
+    expect_refused("/dev/zero", r"/dev/zero: not a regular file "
+                   r"\(a character device\)")
+
+
+@test
+def reload_of_a_file_including_a_fifo_or_stdin():
+    os.mkfifo(os.path.join(TMP, "pipe.h"))
+    path = write("incfifo.c", '#include "hotrun.h"\n#include "pipe.h"\n'
+                 "double f(const struct hr_array *a) { return 1; }\n")
+    expect_refused(path, r"pipe\.h: not a regular file \(a fifo\)")
+    path = write("incin.c", '#include "hotrun.h"\n#include "-"\n'
+                 "double f(const struct hr_array *a) { return 1; }\n")
+    expect_refused(path, r"incin\.c:\d+: error: standard input cannot be")
+
+
+@test
+def reload_of_deep_nesting():
+    for n in (20000, 1000000):
+        path = write(f"p{n}.c", "double f(void *a) { return " + "(" * n +
+                     "1" + ")" * n + "; }\n")
+        expect_refused(path, rf"p{n}\.c:1: error: brackets nested deeper")
+    # nesting the lexical check does not see: caught on the compiler's
+    # thread, twice in a row (its lock is released each time)
+    path = write("neg.c", "double f(void *a) { return " + "- " * 1000000 +
+                 "1; }\n")
+    p, _ = run_script(f"reload {path}\nreload {path}\nreload {OK}\n"
+                      "run ok\n")
+    assert p.stderr.count("the compiler ran out of stack") == 2, p.stderr
+    assert "ok = 42.0" in p.stdout, p.stderr
+
+
+@test
+def reload_of_a_huge_file_and_of_junk():
+    path = os.path.join(TMP, "huge.c")
+    with open(path, "wb") as f:
+        f.truncate(100 << 20)   # sparse
+    expect_refused(path, r"huge\.c: too large to compile \(100 MB; "
+                   r"the limit is 16 MB\)")
+    path = os.path.join(TMP, "junk.c")
+    with open(path, "wb") as f:
+        f.write(bytes((i * 7919 + 13) % 256 for i in range(5000)))
+    expect_refused(path, r"junk\.c:\d+: error: a NUL byte")
 
 
 def main():

@@ -7,7 +7,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-build}
 shift || true
 
-packages=(cmake make gcc libc6-dev libtcc-dev tcc libreadline-dev
+packages=(cmake make gcc binutils libc6-dev libtcc-dev tcc libreadline-dev
           libcmocka-dev python3 python3-numpy)
 missing=()
 for p in "${packages[@]}"; do
