@@ -135,7 +135,8 @@ static int call_inproc(struct hr_run *r, hr_task_fn fn,
             hr_guard_publish(r, &f.rep);
         }
     }
-    hr_guard_timer_arm(0);
+    if (o->timeout_s > 0 || atomic_load(&r->stop))
+        hr_guard_timer_arm(0);
     /* a stop that came first wins, whatever the task did after it */
     rc = done ? hr_run_close(r) : atomic_load(&r->first_rc);
     if (rc >= 0 && !done)
@@ -146,7 +147,8 @@ static int call_inproc(struct hr_run *r, hr_task_fn fn,
     hr_guard_handlers_release();
     if (!done)
         hr_guard_stdio_repair();
-    hr_guard_timer_arm(0);  /* a stop during the above restarted ticks */
+    if (o->timeout_s > 0 || atomic_load(&r->stop))
+        hr_guard_timer_arm(0);  /* a stop during the above restarted ticks */
     damaged = region_leave(r, rc);
     if (damaged_out != NULL)
         *damaged_out = damaged;

@@ -128,6 +128,18 @@ static void close_guards(void)
     }
 }
 
+/* Gives the stack below the top MiB back when the call went that deep
+ * (the page just below it is committed). */
+static void give_back(void)
+{
+    uintptr_t keep = (uintptr_t)d.base + d.len - KEEP_HOT;
+    unsigned char in = 0;
+
+    if (mincore((void *)(keep - PAGE), PAGE, &in) == 0 && !(in & 1))
+        return;
+    madvise((void *)d.usable_lo, keep - d.usable_lo, MADV_DONTNEED);
+}
+
 static int run_job(void)
 {
     struct frame f;
@@ -160,8 +172,7 @@ static int run_job(void)
     }
     hr_guard_top = f.prev;
     close_guards();
-    madvise((void *)d.usable_lo, d.len - (d.usable_lo - (uintptr_t)d.base)
-            - KEEP_HOT, MADV_DONTNEED);
+    give_back();
     return rc;
 }
 

@@ -1,4 +1,4 @@
-/* guard_int.h - what guard.c, guard_call.c and guard_deep.c share
+/* guard_int.h - what the guard*.c files share
  *
  * Private to the guard*.c files: frames, the guarded region, the signal
  * setup.  Nothing here is for other modules.
@@ -55,6 +55,16 @@ struct region {
 extern struct region hr_guard_g;
 extern _Thread_local struct frame *hr_guard_top;
 extern int hr_guard_sig_async;          /* SIGRTMIN + 4 */
+extern _Thread_local uintptr_t hr_guard_stack_lo;  /* 0: not known */
+
+/* The fault signals and the handlers they had before hold(). */
+#define HR_GUARD_NFAULT 6
+extern const int hr_guard_fault_sigs[HR_GUARD_NFAULT];
+extern struct sigaction hr_guard_saved_fault[HR_GUARD_NFAULT];
+
+/* The handlers (guard.c). */
+void hr_guard_on_fault(int sig, siginfo_t *si, void *ucv);
+void hr_guard_on_async(int sig, siginfo_t *si, void *ucv);
 
 /* Process-wide setup (once), then this thread's (alternate signal stack,
  * stack bounds). */

@@ -20,9 +20,9 @@
 #include "jit.h"
 
 #include "coderange.h"
-#include "fileio.h"
 #include "guard.h"
 #include "jit_diag.h"
+#include "jit_int.h"
 #include "jit_tcc.h"
 #include "lines.h"
 #include "srcscan.h"
@@ -72,128 +72,6 @@ struct job {
     jmp_buf exit_to;
 };
 
-/* Symbols found after relocation. */
-struct symlist {
-    struct hr_module *m;
-    const struct hr_jit_opts *opts;
-    int cap;
-    int failed;
-};
-
-uint64_t hr_hash(const void *buf, size_t len)
-{
-    const unsigned char *p = buf;
-    uint64_t h = 1469598103934665603ULL;
-    size_t i;
-
-    for (i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
-static int read_source(const char *path, char **out, size_t *len,
-                       struct hr_err *err)
-{
-    struct stat st;
-    char *buf = NULL;
-    ssize_t n;
-    int fd = hr_fileio_open_regular(path, &st);
-    int rc = HR_EIO;
-
-    if (fd < 0 && errno == EISDIR) {
-        hr_err_set(err, "%s: is a directory", path);
-        return HR_EIO;
-    }
-    if (fd < 0 && errno == EINVAL) {
-        hr_err_set(err, "%s: not a regular file (%s)", path,
-                   hr_fileio_kind(st.st_mode));
-        return HR_EIO;
-    }
-    if (fd < 0) {
-        hr_err_set(err, "%s: %s", path, strerror(errno));
-        return errno == ENOENT ? HR_ENOENT : HR_EIO;
-    }
-    if ((long long)st.st_size > HR_JIT_MAX_FILE) {
-        hr_err_set(err, "%s: too large to compile (%lld MB; the limit is "
-                   "%lld MB)", path, (long long)(st.st_size >> 20),
-                   HR_JIT_MAX_FILE >> 20);
-        goto out;
-    }
-    buf = malloc((size_t)st.st_size + 1);
-    if (buf == NULL) {
-        rc = HR_ENOMEM;
-        goto out;
-    }
-    n = hr_fileio_pread_full(fd, buf, (size_t)st.st_size, 0);
-    if (n < 0) {
-        hr_err_set(err, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = (size_t)n;
-    buf = NULL;
-    rc = 0;
-out:
-    free(buf);
-    close(fd);
-    return rc;
-}
-
-static int is_bound(const struct hr_jit_opts *opts, const char *name)
-{
-    size_t i;
-
-    for (i = 0; i < opts->nsyms; i++) {
-        if (strcmp(opts->syms[i].name, name) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-static void on_symbol(void *ctx, const char *name, const void *val)
-{
-    struct symlist *sl = ctx;
-    struct hr_module *m = sl->m;
-    uintptr_t a = (uintptr_t)val;
-    struct hr_task *t = NULL;
-
-    if (a < (uintptr_t)m->code || a >= m->text_end)
-        return;
-    if (name[0] == '_' || strchr(name, '@') != NULL ||
-        is_bound(sl->opts, name))
-        return;
-    if (m->ntasks == sl->cap) {
-        int cap = sl->cap ? sl->cap * 2 : 8;
-
-        t = realloc(m->tasks, (size_t)cap * sizeof *t);
-        if (t == NULL) {
-            sl->failed = 1;
-            return;
-        }
-        m->tasks = t;
-        sl->cap = cap;
-    }
-    t = &m->tasks[m->ntasks];
-    t->name = strdup(name);
-    if (t->name == NULL) {
-        sl->failed = 1;
-        return;
-    }
-    t->fn = (hr_task_fn)val;
-    m->ntasks++;
-}
-
-static int by_address(const void *a, const void *b)
-{
-    uintptr_t x = (uintptr_t)(const void *)((const struct hr_task *)a)->fn;
-    uintptr_t y = (uintptr_t)(const void *)((const struct hr_task *)b)->fn;
-
-    return x < y ? -1 : x > y;
-}
-
 /* Compiles m's source text into a new state j->s (output type and options
  * as given) under the file's own name.  Returns 0, HR_ENOMEM or
  * HR_ECOMPILE. */
@@ -228,31 +106,12 @@ static int compile_source(struct job *j, const char *tcc_dir,
     return rc;
 }
 
-static void module_reset_code(struct hr_module *m)
-{
-    int i;
-
-    for (i = 0; i < m->ntasks; i++)
-        free(m->tasks[i].name);
-    free(m->tasks);
-    m->tasks = NULL;
-    m->ntasks = 0;
-    if (m->code != NULL) {
-        /* no reader may take it for task code once it is gone */
-        hr_coderange_remove((uintptr_t)m->code, m->text_end);
-        munmap(m->code, m->code_len);
-    }
-    m->code = NULL;
-    m->code_len = 0;
-    m->text_end = 0;
-}
-
 /* One compile of m into memory; binds extra names found by dlsym. */
 static int compile_once(struct job *j, int bind_undef)
 {
     struct hr_module *m = j->m;
     const struct hr_jit_opts *opts = j->opts;
-    struct symlist sl = { m, opts, 0, 0 };
+    struct hr_jit_symlist sl = { m, opts, 0, 0 };
     size_t i;
     int size;
     int rc = compile_source(j, opts->tcc_dir, "-nostdlib",
@@ -288,13 +147,12 @@ static int compile_once(struct job *j, int bind_undef)
     j->mem = NULL;
     /* task code from now on: stops may jump out of it */
     hr_coderange_add((uintptr_t)m->code, m->text_end);
-    tcc_list_symbols(j->s, &sl, on_symbol);
+    tcc_list_symbols(j->s, &sl, hr_jit_on_symbol);
     if (sl.failed) {
         rc = HR_ENOMEM;
         goto out;
     }
-    if (m->ntasks > 1)
-        qsort(m->tasks, (size_t)m->ntasks, sizeof *m->tasks, by_address);
+    hr_jit_sort_tasks(m);
     rc = 0;
 out:
     if (j->mem != NULL)
@@ -345,7 +203,7 @@ static void job_compile(struct job *j)
         j->d->nerrors == j->d->nundef && resolvable(j->d)) {
         /* only names outside hotrun.h's subset were missing: bind them
          * from the host process, as a libc-linked task would get them */
-        module_reset_code(m);
+        hr_jit_reset_code(m);
         hr_jit_diag_restart(j->d);
         m->uses_libc_fallback = 1;
         rc = compile_once(j, 1);
@@ -419,7 +277,7 @@ static void release(struct job *j)
         close(j->fd);
     j->fd = -1;
     if (j->kind == JOB_COMPILE)
-        module_reset_code(j->m);
+        hr_jit_reset_code(j->m);
 }
 
 static void job_run(void *arg)
@@ -492,7 +350,7 @@ static int run_job(struct job *j, const char *path, struct hr_err *err)
     }
     if (j->rc == 0 && j->refused != 0) {
         if (j->kind == JOB_COMPILE)     /* refused, even if libtcc went on */
-            module_reset_code(j->m);
+            hr_jit_reset_code(j->m);
         j->rc = HR_ECOMPILE;
         hr_err_set(err, "%s: error: %s", path, j->note);
         return j->rc;
@@ -536,7 +394,7 @@ int hr_jit_compile(const char *path, const struct hr_jit_opts *opts,
     m->include_dir = opts->include_dir;
     if (m->path == NULL || m->dir == NULL)
         goto out;
-    rc = read_source(path, &m->source, &m->source_len, err);
+    rc = hr_jit_read_source(path, &m->source, &m->source_len, err);
     if (rc != 0)
         goto out;
     rc = hr_srcscan_check(path, m->source, m->source_len,
@@ -584,45 +442,13 @@ out:
     return rc;
 }
 
-void hr_jit_free(struct hr_module *m)
-{
-    if (m == NULL)
-        return;
-    module_reset_code(m);
-    free(m->path);
-    free(m->realpath);
-    free(m->source);
-    free(m->warnings);
-    free(m->dir);
-    hr_lines_free(m->lines);
-    free(m);
-}
-
-const struct hr_task *hr_jit_find(const struct hr_module *m,
-                                  const char *name)
-{
-    int i;
-
-    for (i = 0; i < m->ntasks; i++) {
-        if (strcmp(m->tasks[i].name, name) == 0)
-            return &m->tasks[i];
-    }
-    return NULL;
-}
-
-int hr_jit_contains(const struct hr_module *m, uintptr_t pc)
-{
-    return pc >= (uintptr_t)m->code && pc < m->text_end;
-}
-
-/* m's line table, built on the first call (NULL when that fails, and
- * then not tried again). */
-static struct hr_lines *module_lines(struct hr_module *m)
+struct hr_lines *hr_jit_lines(struct hr_module *m)
 {
     static const struct hr_jit_opts none;
     struct hr_jit_diag d = { 0 };
     struct hr_err quiet;
     struct job j;
+    int rc;
 
     if (m->lines != NULL || m->lines_failed)
         return m->lines;
@@ -634,51 +460,14 @@ static struct hr_lines *module_lines(struct hr_module *m)
     j.opts = &none;
     j.d = &d;
     j.err = &quiet;
-    if (run_job(&j, m->path, &quiet) != 0) {
+    rc = run_job(&j, m->path, &quiet);
+    if (rc != 0) {
         hr_lines_free(m->lines);
         m->lines = NULL;
-        m->lines_failed = 1;
+        /* a Ctrl-C or cancel says nothing about the next try */
+        m->lines_failed = rc != HR_EINTR && rc != HR_ECANCEL;
     }
     hr_jit_diag_clear(&d);
     return m->lines;
 }
 
-void hr_jit_locate(struct hr_module *m, uintptr_t pc, char *buf,
-                   size_t len)
-{
-    const struct hr_task *best = NULL;
-    struct hr_lines *l = NULL;
-    const char *func = NULL, *file = NULL;
-    uint64_t off = 0, foff = 0;
-    int line = 0;
-    int i;
-
-    buf[0] = '\0';
-    if (!hr_jit_contains(m, pc))
-        return;
-    l = m->ntasks > 0 ? module_lines(m) : NULL;
-    if (l != NULL &&
-        hr_lines_func_offset(l, m->tasks[0].name, &off, NULL) == 0 &&
-        hr_lines_lookup(l, pc - ((uintptr_t)(const void *)m->tasks[0].fn -
-                                 off), &func, &foff, &file, &line) == 0) {
-        if (file != NULL && line > 0)
-            snprintf(buf, len, "%s+0x%llx (%s:%d)", func,
-                     (unsigned long long)foff, file, line);
-        else
-            snprintf(buf, len, "%s+0x%llx (%s)", func,
-                     (unsigned long long)foff, m->path);
-        return;
-    }
-    /* no line table: the nearest task before pc */
-    for (i = 0; i < m->ntasks; i++) {
-        if ((uintptr_t)(const void *)m->tasks[i].fn <= pc)
-            best = &m->tasks[i];
-    }
-    if (best == NULL)
-        snprintf(buf, len, "%s+0x%lx", m->path,
-                 (unsigned long)(pc - (uintptr_t)m->code));
-    else
-        snprintf(buf, len, "%s+0x%lx (%s)", best->name,
-                 (unsigned long)(pc - (uintptr_t)(const void *)best->fn),
-                 m->path);
-}
