@@ -232,7 +232,7 @@ void hr_guard_on_async(int sig, siginfo_t *si, void *ucv)
 {
     int saved_errno = errno;
     struct frame *f = hr_guard_top;
-    struct hr_run *r = atomic_load(&hr_guard_g.run);
+    struct hr_run *r = hr_run_current();
 
     if (f != NULL && f->kind == FRAME_DEEP && f->armed && !f->in_handler &&
         hr_guard_deep_kick_due(uc_pc(ucv))) {
@@ -283,7 +283,7 @@ void hr_guard_frame_init(struct frame *f, int kind)
 void hr_guard_finish(struct hr_run_event *r, int land)
 {
     uintptr_t lo = hr_guard_stack_lo;
-    struct hr_run *run = atomic_load(&hr_guard_g.run);
+    struct hr_run *run = hr_run_current();
 
     if (land == LAND_STOP && run != NULL)
         r->rc = atomic_load(&run->first_rc);
@@ -320,7 +320,7 @@ void hr_guard_publish(struct hr_run *run, const struct hr_run_event *r)
 int hr_guard_worker(void (*fn)(void *arg), void *arg)
 {
     struct frame f;
-    struct hr_run *r = atomic_load(&hr_guard_g.run);
+    struct hr_run *r = hr_run_current();
     volatile int slot = -1;
     int land;
 
@@ -357,7 +357,7 @@ int hr_guard_worker(void (*fn)(void *arg), void *arg)
 void hr_guard_raise(void)
 {
     struct frame *f = hr_guard_top;
-    struct hr_run *r = atomic_load(&hr_guard_g.run);
+    struct hr_run *r = hr_run_current();
 
     if (f == NULL || !f->armed || r == NULL ||
         atomic_load(&r->first_rc) >= 0)
@@ -382,7 +382,7 @@ void hr_guard_checkpoint(void)
 
 int hr_guard_cancel(void)
 {
-    struct hr_run *r = atomic_load(&hr_guard_g.run);
+    struct hr_run *r = hr_run_current();
     int won;
 
     if (r == NULL || !atomic_load(&hr_guard_g.active))

@@ -62,7 +62,6 @@ static int region_enter(struct hr_run *r, double timeout_s, int isolated,
     hr_guard_g.tid = hr_guard_tid();
     hr_guard_g.timeout_s = timeout_s;
     hr_guard_g.isolated_parent = isolated;
-    atomic_store(&hr_guard_g.run, r);
     return 0;
 }
 
@@ -72,7 +71,6 @@ static int region_leave(struct hr_run *r, int rc)
     int damaged;
 
     atomic_store(&hr_guard_g.active, 0);
-    atomic_store(&hr_guard_g.run, NULL);
     hr_guard_g.tid = 0;
     damaged = hr_run_end(r, rc);
     atomic_store(&hr_guard_g.busy, 0);
@@ -203,8 +201,7 @@ static void child_main(int fd, struct hr_run *r, hr_task_fn fn,
     int damaged = 0;
 
     atomic_store(&hr_guard_g.active, 0);    /* the parent's wait */
-    atomic_store(&hr_guard_g.run, NULL);
-    atomic_store(&hr_guard_g.busy, 0);
+    atomic_store(&hr_guard_g.busy, 0);      /* (run.c forgot its run) */
     hr_guard_top = NULL;
     co.isolate = 0;
 

@@ -42,11 +42,11 @@ struct frame {
     struct hr_run_event rep;
 };
 
-/* The guarded region in progress (a run, a host call): one at a time. */
+/* The guarded region in progress (a run, a host call): one at a time.
+ * Its struct hr_run is the current run (hr_run_current()). */
 struct region {
     atomic_int busy;                    /* a region is being set up or runs */
     atomic_int active;                  /* its handlers are installed */
-    _Atomic(struct hr_run *) run;       /* the run whose events count */
     int isolated_parent;                /* only waiting for a child */
     pid_t tid;                          /* the thread that started it */
     double timeout_s;                   /* 0: none */
