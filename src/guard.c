@@ -243,13 +243,13 @@ void hr_guard_on_async(int sig, siginfo_t *si, void *ucv)
     if (r != NULL && atomic_load(&hr_guard_g.active)) {
         if (sig == SIGINT) {
             request_stop(r, HR_EINTR);
-        } else if (si->si_code == SI_TIMER && hr_guard_g.timeout_s > 0 &&
+        } else if (si->si_code == SI_TIMER && r->timeout_s > 0 &&
                    !atomic_load(&r->stop) &&
-                   hr_run_elapsed(r) >= hr_guard_g.timeout_s * 0.999) {
+                   hr_run_elapsed(r) >= r->timeout_s * 0.999) {
             request_stop(r, HR_ETIMEOUT);   /* not a late tick */
         }
-        if (atomic_load(&r->stop) && !hr_guard_g.isolated_parent) {
-            if (hr_guard_tid() == hr_guard_g.tid)
+        if (atomic_load(&r->stop) && !r->isolated) {
+            if (hr_guard_tid() == r->tid)
                 kick_others();
             maybe_jump(ucv);
         }
@@ -289,7 +289,7 @@ void hr_guard_finish(struct hr_run_event *r, int land)
         r->rc = atomic_load(&run->first_rc);
     if (land == LAND_NESTED)
         r->rc = HR_ECRASH;
-    r->worker = hr_guard_tid() != hr_guard_g.tid;
+    r->worker = run != NULL && hr_guard_tid() != run->tid;
     if (r->sig == SIGSEGV && lo != 0) {
         if ((r->addr + STACK_SLOP >= lo && r->addr < lo + STACK_NEAR) ||
             (r->sp != 0 && r->sp + STACK_SLOP >= lo &&
@@ -324,8 +324,7 @@ int hr_guard_worker(void (*fn)(void *arg), void *arg)
     volatile int slot = -1;
     int land;
 
-    if (!atomic_load(&hr_guard_g.active) || r == NULL ||
-        hr_guard_g.isolated_parent) {
+    if (!atomic_load(&hr_guard_g.active) || r == NULL || r->isolated) {
         fn(arg);
         return 0;
     }
@@ -389,8 +388,8 @@ int hr_guard_cancel(void)
         return 0;
     won = hr_run_claim(r, HR_ECANCEL);
     hr_guard_arm_ticks();
-    if (hr_guard_g.tid != 0)
-        syscall(SYS_tgkill, getpid(), hr_guard_g.tid, hr_guard_sig_async);
+    if (r->tid != 0)
+        syscall(SYS_tgkill, getpid(), r->tid, hr_guard_sig_async);
     return won;
 }
 

@@ -54,14 +54,14 @@ static int region_enter(struct hr_run *r, double timeout_s, int isolated,
         return HR_EINVAL;
     }
     hr_guard_setup_thread();
+    r->tid = hr_guard_tid();
+    r->timeout_s = timeout_s;
+    r->isolated = isolated;
     if (hr_run_begin(r) != 0) {
         hr_err_set(err, "%s: another task is running", task_name(r));
         atomic_store(&hr_guard_g.busy, 0);
         return HR_EINVAL;
     }
-    hr_guard_g.tid = hr_guard_tid();
-    hr_guard_g.timeout_s = timeout_s;
-    hr_guard_g.isolated_parent = isolated;
     return 0;
 }
 
@@ -71,7 +71,6 @@ static int region_leave(struct hr_run *r, int rc)
     int damaged;
 
     atomic_store(&hr_guard_g.active, 0);
-    hr_guard_g.tid = 0;
     damaged = hr_run_end(r, rc);
     atomic_store(&hr_guard_g.busy, 0);
     return damaged;

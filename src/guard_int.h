@@ -47,9 +47,6 @@ struct frame {
 struct region {
     atomic_int busy;                    /* a region is being set up or runs */
     atomic_int active;                  /* its handlers are installed */
-    int isolated_parent;                /* only waiting for a child */
-    pid_t tid;                          /* the thread that started it */
-    double timeout_s;                   /* 0: none */
 };
 
 extern struct region hr_guard_g;

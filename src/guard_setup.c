@@ -85,9 +85,10 @@ int hr_guard_in_library(uintptr_t pc)
 void hr_guard_arm_ticks(void)
 {
     struct itimerspec its = {{0, TICK_NS}, {0, TICK_NS}};
+    struct hr_run *r = hr_run_current();
 
-    if (timer_tid != 0 && timer_tid == hr_guard_g.tid &&
-        !hr_guard_g.isolated_parent)
+    if (r != NULL && timer_tid != 0 && timer_tid == r->tid &&
+        !r->isolated)
         timer_settime(timer, 0, &its, NULL);
 }
 

@@ -31,6 +31,7 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "err.h"
@@ -80,6 +81,10 @@ struct hr_run {
     struct hr_run_event first;  /* details of the first event */
     uint64_t mem_gen;           /* the task allocator's generation */
     struct timespec start;      /* CLOCK_MONOTONIC at hr_run_begin() */
+    pid_t tid;                  /* the thread that started the run */
+    double timeout_s;           /* its time limit; 0: none */
+    int isolated;               /* the task runs in a forked child: this
+                                   process only waits for it */
     /* per-run resources that commit or roll back with the run go here */
 };
 
