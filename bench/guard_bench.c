@@ -5,7 +5,8 @@
  *
  *     cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build
  *     gcc -std=gnu11 -O2 -D_GNU_SOURCE -Isrc -Iinclude bench/guard_bench.c \
- *         build/libhotrun.a -lpthread -lm -o /tmp/guard_bench
+ *         build/libhotrun.a build/libtcc_sandboxed.a -lpthread -lm \
+ *         -ldl -o /tmp/guard_bench
  *     /tmp/guard_bench [MB]
  *
  * Tasks: "trivial" returns at once; "sum" adds up MB megabytes (default
@@ -26,6 +27,7 @@
 
 #include "guard.h"
 #include "pool.h"
+#include "run.h"
 
 struct bench {
     const char *name;
@@ -81,12 +83,15 @@ static void run(const struct bench *b, int mode)
         "plain", "in-process", "isolated", "in-process+timeout"
     };
     struct hr_guard_opts o;
+    struct hr_run run;
     struct hr_err err;
     double *t = calloc((size_t)b->reps, sizeof *t);
     double r = 0;
     int i;
 
     memset(&o, 0, sizeof o);
+    memset(&run, 0, sizeof run);
+    run.task = b->name;
     o.isolate = mode == 2;
     o.timeout_s = mode == 3 ? 100.0 : 0;
     for (i = -2; i < b->reps; i++) {  /* two warm-up runs */
@@ -96,7 +101,7 @@ static void run(const struct bench *b, int mode)
         if (mode == 0)
             r = b->fn(b->a);
         else
-            rc = hr_guard_call(b->fn, b->a, b->name, &o, &r, &err);
+            rc = hr_guard_call(&run, b->fn, b->a, &o, &r, &err);
         if (rc != 0) {
             fprintf(stderr, "%s: %s\n", b->name, err.msg);
             exit(1);

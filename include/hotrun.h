@@ -370,6 +370,18 @@ double hr_arg_f64(int i, double dflt);
 int64_t hr_arg_i64(int i, int64_t dflt);
 const char *hr_arg_str(int i, const char *dflt);
 
+/* Stopping.  Ctrl-C, `timeout SEC` or the host (watch mode, when the file
+ * changes again) may stop a run at any moment; it is then reported as
+ * stopped, never with the value the task returns.  The task is ended while
+ * it runs its own code, or in the next call it makes into hotrun, after
+ * that call returned: hr_progress, hr_parallel_for (between chunks), the
+ * kernels (between blocks), malloc/calloc/realloc, printf and the other
+ * stdio output, and the calls that can block - sleep, usleep, nanosleep,
+ * read, write, fread, fgets, fgetc, getchar, scanf, fscanf, getline,
+ * poll, select, pause - which a stop interrupts at once (they return
+ * early or with EINTR).  Code the task runs inside another C library
+ * function (a qsort comparator) may be ended there. */
+
 /* Stop this run with a message (printf format); the session goes on. */
 void hr_fail(const char *fmt, ...);
 

@@ -55,7 +55,9 @@ enum {
     HR_ETIMEOUT = -10,  /* task ran past its time limit */
     HR_EINTR = -11,     /* task interrupted by the user (Ctrl-C) */
     HR_EEXIT = -12,     /* task called exit() */
-    HR_EUNSUPPORTED = -13 /* valid input hotrun does not handle */
+    HR_EUNSUPPORTED = -13, /* valid input hotrun does not handle */
+    HR_ECANCEL = -14    /* run or compile stopped because the host asked
+                           (a save in watch mode, hr_session_cancel()) */
 };
 
 #define HR_ERR_MAX 4096

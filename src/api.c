@@ -1,4 +1,4 @@
-/* api.c - the host side of hotrun.h: run state, views, arguments, bindings */
+/* api.c - the host side of hotrun.h: views, arguments, progress, bindings */
 #include "api.h"
 
 #include <errno.h>
@@ -11,6 +11,8 @@
 #include "array.h"
 #include "guard.h"
 #include "pool.h"
+#include "run.h"
+#include "tasklibc.h"
 #include "taskmem.h"
 
 /* TinyCC's runtime (libtcc1.a, linked into hotrun): conversions between
@@ -27,18 +29,6 @@ extern char tcc_floatundisf[] __asm__("__floatundisf");
 extern char tcc_floatundixf[] __asm__("__floatundixf");
 extern char tcc_va_arg[] __asm__("__va_arg");
 extern char tcc_alloca[] __asm__("alloca");
-
-static const struct hr_run_env *run;    /* the run in progress, or NULL */
-
-void hr_api_begin(const struct hr_run_env *env)
-{
-    run = env;
-}
-
-void hr_api_end(void)
-{
-    run = NULL;
-}
 
 /* ---- arrays ---- */
 
@@ -124,6 +114,8 @@ const bool *hr_bool(const struct hr_array *a)
 
 const struct hr_array *hr_array_get(const char *name)
 {
+    struct hr_run *run = hr_run_current();
+
     if (run == NULL || run->lookup == NULL || name == NULL)
         return NULL;
     return run->lookup(run->ud, name);
@@ -131,6 +123,7 @@ const struct hr_array *hr_array_get(const char *name)
 
 int64_t hr_col_index(const struct hr_array *a, const char *name)
 {
+    struct hr_run *run = hr_run_current();
     const struct hr_resident *r = NULL;
 
     if (run == NULL || run->resident == NULL || a == NULL || name == NULL)
@@ -143,11 +136,15 @@ int64_t hr_col_index(const struct hr_array *a, const char *name)
 
 int hr_nargs(void)
 {
+    struct hr_run *run = hr_run_current();
+
     return run != NULL ? run->argc : 0;
 }
 
 static const char *arg(int i)
 {
+    struct hr_run *run = hr_run_current();
+
     if (run == NULL || i < 0 || i >= run->argc)
         return NULL;
     return run->argv[i];
@@ -208,8 +205,11 @@ void hr_fail(const char *fmt, ...)
 
 void hr_progress(int64_t done, int64_t total)
 {
+    struct hr_run *run = hr_run_current();
+
     if (run != NULL && run->progress != NULL)
         run->progress(run->ud, done, total);
+    hr_guard_checkpoint();  /* the bar's lock is released: a safe point */
 }
 
 /* hotrun.h's isnan(), isinf() and isfinite() for tasks: functions, since
@@ -257,13 +257,27 @@ static const struct hr_sym symbols[] = {
     AS("isnan", task_isnan), AS("isinf", task_isinf),
     AS("isfinite", task_isfinite),
 
-    /* stdio */
+    /* stdio: output and input end a stopped run after the call */
     SYM(stdin), SYM(stdout), SYM(stderr),
-    SYM(printf), SYM(fprintf), SYM(sprintf), SYM(snprintf), SYM(vprintf),
-    SYM(vfprintf), SYM(vsnprintf), SYM(sscanf), SYM(fscanf), SYM(puts),
-    SYM(putchar), SYM(fputs), SYM(fputc), SYM(fflush), SYM(fopen),
-    SYM(fclose), SYM(fread), SYM(fwrite), SYM(fgets), SYM(fgetc),
-    SYM(perror),
+    AS("printf", hr_task_printf), AS("fprintf", hr_task_fprintf),
+    SYM(sprintf), SYM(snprintf), AS("vprintf", hr_task_vprintf),
+    AS("vfprintf", hr_task_vfprintf), SYM(vsnprintf), SYM(sscanf),
+    AS("fscanf", hr_task_fscanf), AS("puts", hr_task_puts),
+    AS("putchar", hr_task_putchar), AS("fputs", hr_task_fputs),
+    AS("fputc", hr_task_fputc), AS("fflush", hr_task_fflush), SYM(fopen),
+    SYM(fclose), AS("fread", hr_task_fread), AS("fwrite", hr_task_fwrite),
+    AS("fgets", hr_task_fgets), AS("fgetc", hr_task_fgetc),
+    AS("perror", hr_task_perror),
+    /* outside hotrun.h (tasks that include system headers): the calls
+     * that block, so that a stop ends them at once */
+    AS("getc", hr_task_fgetc), AS("putc", hr_task_fputc),
+    AS("getchar", hr_task_getchar), AS("scanf", hr_task_scanf),
+    AS("getline", hr_task_getline), AS("sleep", hr_task_sleep),
+    AS("usleep", hr_task_usleep), AS("nanosleep", hr_task_nanosleep),
+    AS("clock_nanosleep", hr_task_clock_nanosleep),
+    AS("pause", hr_task_pause), AS("read", hr_task_read),
+    AS("write", hr_task_write), AS("poll", hr_task_poll),
+    AS("select", hr_task_select),
 
     /* stdlib */
     SYM(qsort), SYM(bsearch), SYM(abs), SYM(labs), SYM(llabs), SYM(atoi),

@@ -191,14 +191,57 @@ static void place(const struct source *src, const char *msg, int *line,
 }
 
 /* "    5 |     text" and "      |     ^" */
+/* Length of the valid UTF-8 character at p (before end), or 0. */
+static size_t utf8_char(const unsigned char *p, const unsigned char *end)
+{
+    size_t n = *p >= 0xf0 && *p <= 0xf4 ? 4 : *p >= 0xe0 ? 3 :
+               *p >= 0xc2 && *p <= 0xdf ? 2 : 0;
+    size_t i;
+
+    if (n == 0 || (size_t)(end - p) < n || *p > 0xf4)
+        return 0;
+    for (i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    }
+    return n;
+}
+
+/* text[0..n) as it can go to a terminal: control characters and bytes
+ * that are not UTF-8 become '?' (a file of junk must not drive the
+ * terminal), tabs stay for the caret's alignment. */
+static void put_printable(struct out *o, const char *text, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    const unsigned char *end = p + n;
+
+    while (p < end) {
+        size_t k = *p >= 0x80 ? utf8_char(p, end) : 1;
+
+        if (*p >= 0x80 && k > 0) {
+            put(o, (const char *)p, k);
+        } else if (*p == '\t' || (*p >= 0x20 && *p < 0x7f)) {
+            put(o, (const char *)p, 1);
+        } else {
+            put(o, "?", 1);
+            k = 1;
+        }
+        p += k;
+    }
+}
+
+#define SHOW_WIDTH 240          /* of a long line, the part around col */
+
+/* "    5 |     text" and "      |     ^" */
 static void show_line(struct out *o, const struct source *src, int line,
                       int col)
 {
     const char *p = src->text;
     const char *end = NULL;
     char num[32];
+    size_t from = 0, to;
     int l = 1;
-    int i;
+    size_t i;
 
     while (l < line && *p != '\0') {
         if (*p++ == '\n')
@@ -211,11 +254,24 @@ static void show_line(struct out *o, const struct source *src, int line,
         end = p + strlen(p);
     if (end > p && end[-1] == '\r')
         end--;
+    to = (size_t)(end - p);
+    if (col > SHOW_WIDTH / 2)
+        from = (size_t)col - SHOW_WIDTH / 2;
+    if (from > to)
+        from = to;
+    if (to - from > SHOW_WIDTH)
+        to = from + SHOW_WIDTH;
     snprintf(num, sizeof num, "%5d | ", line);
     puts_(o, num);
-    put(o, p, (size_t)(end - p));
+    if (from > 0)
+        puts_(o, "...");
+    put_printable(o, p + from, to - from);
+    if (p + to < end)
+        puts_(o, "...");
     puts_(o, "\n      | ");
-    for (i = 1; i < col && p + i - 1 < end; i++)
+    if (from > 0)
+        puts_(o, "   ");
+    for (i = from + 1; i < (size_t)col && p + i - 1 < end; i++)
         put(o, p[i - 1] == '\t' ? "\t" : " ", 1);
     puts_(o, "^\n");
 }

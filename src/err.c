@@ -50,6 +50,7 @@ const char *hr_strerror(int code)
     case HR_EINTR: return "interrupted";
     case HR_EEXIT: return "task called exit";
     case HR_EUNSUPPORTED: return "unsupported";
+    case HR_ECANCEL: return "cancelled";
     }
     return "unknown error";
 }

@@ -1,6 +1,6 @@
 /* guard_msg.c - the one-line messages of guarded runs that did not return
  *
- * Names signals from the numbers in a report; never installs, blocks or
+ * Names signals from the numbers in an event; never installs, blocks or
  * sends one (that is guard.c's alone).
  */
 #include "guard_msg.h"
@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static void where(const struct hr_guard_report *r,
+static void where(const struct hr_run_event *r,
                   const struct hr_guard_opts *o, int full, char *buf,
                   size_t len)
 {
@@ -21,7 +21,7 @@ static void where(const struct hr_guard_report *r,
                  full ? " (outside task code)" : "");
 }
 
-static void describe_crash(const struct hr_guard_report *r, const char *task,
+static void describe_crash(const struct hr_run_event *r, const char *task,
                            const struct hr_guard_opts *o, int full,
                            struct hr_err *err)
 {
@@ -89,7 +89,7 @@ static void describe_crash(const struct hr_guard_report *r, const char *task,
     hr_err_set(err, "signal %d in %s at %s", r->sig, task, at);
 }
 
-void hr_guard_msg_describe(const struct hr_guard_report *r, const char *task,
+void hr_guard_msg_describe(const struct hr_run_event *r, const char *task,
                            const struct hr_guard_opts *o, int full,
                            double timeout_s, double elapsed,
                            struct hr_err *err)
@@ -124,8 +124,36 @@ void hr_guard_msg_describe(const struct hr_guard_report *r, const char *task,
         hr_err_set(err, "interrupted (ctrl-c) in %s after %.1f s", task,
                    elapsed);
         return;
+    case HR_ECANCEL:
+        hr_err_set(err, "cancelled: %s stopped after %.1f s", task,
+                   elapsed);
+        return;
     }
     hr_err_set(err, "%s: %s", task, hr_strerror(r->rc));
+}
+
+void hr_guard_msg_host(const struct hr_run_event *r, const char *what,
+                       struct hr_err *err)
+{
+    const char *verb = r->access == HR_ACCESS_WRITE ? "writing" : "reading";
+
+    switch (r->rc == HR_ECRASH ? r->sig : 0) {
+    case SIGBUS:
+        hr_err_set(err, "%s: bus error %s address 0x%lx%s", what, verb,
+                   (unsigned long)r->addr, r->code == BUS_ADRERR ?
+                   " (past the end of a mapped file: did it shrink?)" : "");
+        return;
+    case SIGSEGV:
+        hr_err_set(err, "%s: segfault %s address 0x%lx%s", what, verb,
+                   (unsigned long)r->addr, r->overflow ?
+                   " (stack overflow)" : "");
+        return;
+    case 0:
+        hr_err_set(err, "%s: %s", what, hr_strerror(r->rc));
+        return;
+    }
+    hr_err_set(err, "%s: signal %d at 0x%lx", what, r->sig,
+               (unsigned long)r->pc);
 }
 
 void hr_guard_msg_note(struct hr_err *err, const char *note)

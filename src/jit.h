@@ -4,6 +4,17 @@
  * The compiler state is freed as soon as the code is relocated: a module is
  * just its code, its task list and its metadata.  Every non-static function
  * of the file is a task.  Only jit.c includes libtcc.h.
+ *
+ * Compiling is guarded: whatever the file holds, a compile ends with a
+ * module or an error, and the session goes on.  The task file and every
+ * file it includes must be regular files (a FIFO, a device or a directory
+ * is never opened) of at most HR_JIT_MAX_FILE bytes; a NUL byte and
+ * brackets nested too deep are refused before compiling (srcscan.h);
+ * libtcc runs on the compiler's thread (guard.h: a big stack, an overflow
+ * or a crash there caught) inside a sandbox (jit_tcc.h: a memory limit, a
+ * time limit, regular files only), and is put back in order after any
+ * failure.  A module's code is registered as task code (coderange.h) while
+ * it is mapped.
  */
 #ifndef HR_JIT_H
 #define HR_JIT_H
@@ -21,6 +32,9 @@ struct hr_sym {
     const void *addr;
 };
 
+/* A task file or a header it includes, at most. */
+#define HR_JIT_MAX_FILE ((long long)16 << 20)
+
 struct hr_jit_opts {
     const struct hr_sym *syms;  /* borrowed for the call */
     size_t nsyms;
@@ -35,6 +49,8 @@ struct hr_jit_opts {
     size_t source_len;
     const char *realpath;
     const char *dir;
+    double timeout_s;           /* per compile; 0: 10 s */
+    size_t max_mem;             /* compiler memory; 0: 512 MiB */
 };
 
 /* A task's own fold of per-rank results: NAME__combine (hotrun.h). */
@@ -62,14 +78,20 @@ struct hr_module {
     char *source;               /* owned copy of the compiled text */
     char *warnings;             /* owned compiler warnings, or NULL */
     struct hr_lines *lines;     /* owned debug line table, made on demand */
+    int lines_failed;           /* making it failed: not tried again */
     char *dir;                  /* owned: the file's folder (includes) */
     const char *include_dir;    /* borrowed from the jit options */
     size_t source_len;
 };
 
 /* Compiles path.  On success *out is owned by the caller (hr_jit_free()).
- * On failure err gets the compiler's "file:line: message" lines.
- * Returns 0, HR_ENOENT, HR_EIO, HR_ECOMPILE or HR_ENOMEM. */
+ * On failure err gets the compiler's "file:line: message" lines, or one
+ * line saying what was refused ("t.c: not a regular file (a fifo)", "t.c:
+ * too large to compile (100 MB; the limit is 16 MB)", "t.c:3: error:
+ * compiling took longer than 10 s (...)", "t.c: error: the compiler ran out
+ * of stack (nested too deeply?)").  Returns 0, HR_ENOENT, HR_EIO,
+ * HR_ECOMPILE, HR_ENOMEM, HR_ETIMEOUT or HR_EINTR (Ctrl-C at the prompt
+ * during the compile). */
 int hr_jit_compile(const char *path, const struct hr_jit_opts *opts,
                    struct hr_module **out, struct hr_err *err);
 
@@ -85,7 +107,9 @@ int hr_jit_contains(const struct hr_module *m, uintptr_t pc);
 
 /* Describes pc inside m as "sum+0x1c (tasks/a.c:12)" into buf.  The first
  * call recompiles m's source with debug information into an in-memory
- * object (not a file) and keeps its line table in m. */
+ * object (not a file), on the compiler's thread like any compile, and
+ * keeps its line table in m.  Must not be called from a signal handler or
+ * a guard's jump frame (it compiles and takes locks). */
 void hr_jit_locate(struct hr_module *m, uintptr_t pc, char *buf,
                    size_t len);
 

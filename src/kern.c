@@ -36,6 +36,8 @@
  * leaves out untouched.  A fault inside a kernel (a view over unmapped
  * memory) on a pool thread ends the run from hr_pool_for(), and the few
  * scratch buffers of the row, column and histogram forms are then lost.
+ * A stopped run (Ctrl-C, timeout, cancel) ends at the next block
+ * (hr_guard_checkpoint() before each), losing them the same way.
  *
  * Files: kern.c has the checks, the full reductions, hr_dot and
  * hr_histogram; kern_axis.c the row and column forms; kern_loop.c the
@@ -45,6 +47,7 @@
 
 #include <float.h>
 
+#include "guard.h"
 #include "kern_loop.h"
 #include "pool.h"
 
@@ -142,10 +145,12 @@ static void reduce_blocks(void *ctx, int64_t begin, int64_t end)
     struct reduce_job *j = ctx;
     int64_t b;
 
-    for (b = begin; b < end; b++)
+    for (b = begin; b < end; b++) {
+        hr_guard_checkpoint();      /* a stopped run ends here */
         j->part[b] = hr_kern_reduce_seq(j->op, j->mu, j->s, b * j->bs,
                                         min64((b + 1) * j->bs,
                                               j->s->ax->n));
+    }
 }
 
 double hr_kern_reduce_par(int op, double mu, const struct hr_src *s)
@@ -257,9 +262,11 @@ static void dot_blocks(void *ctx, int64_t begin, int64_t end)
     struct dot_job *j = ctx;
     int64_t b;
 
-    for (b = begin; b < end; b++)
+    for (b = begin; b < end; b++) {
+        hr_guard_checkpoint();
         j->part[b] = hr_kern_dot_seq(j->s, b * j->bs,
                                      min64((b + 1) * j->bs, j->s[0].ax->n));
+    }
 }
 
 double hr_dot(const struct hr_array *a, const struct hr_array *b)
@@ -379,6 +386,7 @@ static void hist_groups(void *ctx, int64_t begin, int64_t end)
         int64_t rem = part_start(j->s->ax->n, j->ngroups, g + 1) - i0;
         struct hr_cur c;
 
+        hr_guard_checkpoint();
         cur_seek(&c, j->s->ax, i0);
         while (rem > 0) {
             int64_t k = hr_kern_take(j->s, &c, rem);

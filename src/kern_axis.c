@@ -9,6 +9,7 @@
  */
 #include "hotrun.h"
 
+#include "guard.h"
 #include "kern.h"
 #include "kern_loop.h"
 #include "pool.h"
@@ -68,6 +69,7 @@ static void along_rows(void *ctx, int64_t begin, int64_t end)
     s.ax = j->R;
     cur_seek(&co, j->O, begin);
     for (o = begin; o < end; o++) {
+        hr_guard_checkpoint();      /* a stopped run ends here */
         s.base = j->base + co.off;
         j->out[o] = hr_kern_reduce_seq(j->op, 0.0, &s, 0, j->R->n);
         cur_advance(&co, 1);
@@ -147,6 +149,7 @@ static void across_tasks(void *ctx, int64_t begin, int64_t end)
         int64_t i;
         int q;
 
+        hr_guard_checkpoint();
         for (i = 0; i < o1 - o0; i++)
             acc[i] = id;
         cur_seek(&cr, j->R, r0);

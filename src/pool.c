@@ -5,11 +5,12 @@
  * chunks inside hr_guard_worker(), so a fault, hr_fail() or exit() in a
  * chunk ends only that thread's share; the job is then marked aborted,
  * the other threads take no more chunks (the guard also interrupts those
- * busy in one), and once all are back the caller ends the run with
- * hr_guard_raise().  The caller waits inside hr_guard_enter()/leave(), so
- * a Ctrl-C or timeout never leaves the pool's lock held or a job
- * half-collected.  Loops outside a run (the host's own kernels) run
- * exactly as before.
+ * busy in task code), and once all are back the caller ends the run with
+ * hr_guard_raise().  A stop of the run (Ctrl-C, timeout, cancel) is seen
+ * at chunk boundaries (hr_guard_checkpoint(), where no lock is held) and
+ * ends the job the same way; it never jumps out of the pool's own code,
+ * so the lock is never left held and a job never half-collected.  Loops
+ * outside a run (the host's own kernels) run exactly as before.
  *
  * fork(): only the forking thread survives in the child.  A pthread_atfork
  * handler resets the pool there, and the child's first parallel loop
@@ -63,6 +64,7 @@ static void run_chunks(void *arg)
 
         if (atomic_load_explicit(&job->aborted, memory_order_relaxed))
             break;
+        hr_guard_checkpoint();  /* a stopped run ends this share here */
         b = atomic_fetch_add(&job->next, job->chunk);
         if (b >= job->n)
             break;
@@ -197,6 +199,7 @@ void hr_pool_for(int64_t n, int64_t grain,
     int64_t nthreads;
     int expected = 0;
 
+    hr_guard_checkpoint();
     if (n <= 0)
         return;
     if (grain < 1)
@@ -208,6 +211,7 @@ void hr_pool_for(int64_t n, int64_t grain,
     if (nworkers == 0 || n <= grain ||
         !atomic_compare_exchange_strong(&in_loop, &expected, 1)) {
         fn(ctx, 0, n);
+        hr_guard_checkpoint();
         return;
     }
     job.fn = fn;
@@ -221,8 +225,6 @@ void hr_pool_for(int64_t n, int64_t grain,
     atomic_init(&job.aborted, 0);
     job.guarded = hr_guard_active();
 
-    /* a stop of the run waits until the job is collected */
-    hr_guard_enter();
     pthread_mutex_lock(&lock);
     current = &job;
     busy = nworkers;
@@ -238,9 +240,9 @@ void hr_pool_for(int64_t n, int64_t grain,
     current = NULL;
     pthread_mutex_unlock(&lock);
     atomic_store(&in_loop, 0);
-    hr_guard_leave();
     if (atomic_load(&job.aborted))
         hr_guard_raise();
+    hr_guard_checkpoint();
 }
 
 void hr_parallel_for(int64_t n, void (*fn)(void *ctx, int64_t begin,

@@ -8,6 +8,7 @@
 #include "session.h"
 #include "api.h"
 #include "guard.h"
+#include "run.h"
 
 int hr_session_set_shard(struct hr_session *s, int rank, int nranks,
                          int64_t halo)
@@ -131,7 +132,7 @@ int hr_session_combine(struct hr_session *s, int m, int t, int n,
                        double *out, struct hr_err *err)
 {
     static const struct hr_array none;
-    struct hr_run_env env = { 0 };
+    struct hr_run run = { 0 };
     struct hr_guard_opts go = { 0 };
     const struct hr_task *task = NULL;
     char name[512];
@@ -176,14 +177,12 @@ int hr_session_combine(struct hr_session *s, int m, int t, int n,
     fold.v = values;
     fold.use = use;
     snprintf(name, sizeof name, "%s__combine", task->name);
-    env.task = name;
+    run.task = name;
     go.timeout_s = s->timeout_s;
     go.isolate = s->isolate;
     go.locate = locate;
     go.ud = s;
-    hr_api_begin(&env);
-    rc = hr_guard_call(fold_own, &none, name, &go, out, err);
-    hr_api_end();
+    rc = hr_guard_call(&run, fold_own, &none, &go, out, err);
 out:
     free(use);
     return rc;

@@ -7,6 +7,7 @@
 #include "session.h"
 #include "api.h"
 #include "guard.h"
+#include "run.h"
 
 /* ---- runs ---- */
 
@@ -73,7 +74,7 @@ int hr_session_run(struct hr_session *s, const char *spec, int argc,
                    char *const *argv, struct hr_run_result *res,
                    struct hr_err *err)
 {
-    struct hr_run_env env = { 0 };
+    struct hr_run run = { 0 };
     struct hr_guard_opts go = { 0 };
     const struct hr_resident *arr = NULL;
     const struct hr_task *task = NULL;
@@ -94,23 +95,21 @@ int hr_session_run(struct hr_session *s, const char *spec, int argc,
         return HR_ENOENT;
     }
     arr = s->arrays[s->current].r;
-    env.task = task->name;
-    env.argc = argc;
-    env.argv = (char **)argv;
-    env.lookup = lookup;
-    env.resident = resident;
-    env.progress = task_progress;
-    env.ud = s;
+    run.task = task->name;
+    run.argc = argc;
+    run.argv = (char **)argv;
+    run.lookup = lookup;
+    run.resident = resident;
+    run.progress = task_progress;
+    run.ud = s;
     go.timeout_s = s->timeout_s;
     go.isolate = s->isolate;
     go.locate = locate;
     go.array_at = array_at;
     go.ud = s;
-    hr_api_begin(&env);
     t0 = hr_session_now_ms();
-    rc = hr_guard_call(task->fn, &arr->view, task->name, &go, &value, err);
+    rc = hr_guard_call(&run, task->fn, &arr->view, &go, &value, err);
     res->ms = hr_session_now_ms() - t0;
-    hr_api_end();
     task_progress(s, 0, 0);
     res->value = value;
     res->bytes = (double)arr->view.nbytes;

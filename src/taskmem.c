@@ -8,12 +8,17 @@
  * a request past the limit returns NULL at once instead of after the
  * machine starts swapping.
  *
- * Blocks allocated during a run sit on a doubly linked list, so that
- * hr_taskmem_run_abort() can free what a crashed run left behind.  The
- * list is guarded by a spin lock taken inside hr_guard_enter()/leave(), so
- * a Ctrl-C or timeout never abandons the lock; a fault inside (a task that
- * overwrote a header) can, and hr_taskmem_run_abort() then breaks it: it
- * is only called when no task code runs.
+ * Blocks allocated during a run are listed in a host-side table (the
+ * block's header holds its index), so that hr_taskmem_run_abort() can free
+ * what a failed run left behind without following pointers that live in
+ * task-writable memory: a header the task overwrote is recognised by its
+ * check word and leaked, never followed.  A block that outlived the run
+ * that made it (kept in a static) belongs to no run any more, and stays
+ * so when a later run reallocs it: a later run that fails frees only what
+ * it allocated itself.  The table is guarded by a spin lock; stops never
+ * jump out of this code (only faults do: hr_taskmem_run_begin() and
+ * _abort() break a lock a dead call left held).  The allocating entry
+ * points are safe points of a run (hr_guard_checkpoint()).
  *
  * free() and realloc() of a pointer without our header (one that a libc
  * function called by the task returned) are passed to the C library: the
@@ -22,6 +27,7 @@
  */
 #include "taskmem.h"
 
+#include <errno.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -43,9 +49,9 @@
 struct hdr {
     uint64_t guard;         /* GUARD ^ address of the header */
     size_t size;            /* bytes the task asked for */
-    struct hdr *prev;       /* on the run list, else both NULL */
-    struct hdr *next;
-    uint64_t run;           /* run that allocated it; 0: none */
+    uint64_t run;           /* generation that allocated it; 0: none */
+    uint64_t slot;          /* its index in the run table (run == open) */
+    uint64_t pad;
     uint32_t offset;        /* task pointer - start of the allocation */
     uint32_t magic;         /* MAGIC_LIVE or MAGIC_DEAD, right below it */
 };
@@ -56,7 +62,9 @@ _Static_assert(sizeof(struct hdr) <= BIG_OFFSET, "header fits before data");
 static atomic_size_t in_use;
 static atomic_size_t limit;         /* 0: not computed yet */
 static atomic_int lock;
-static struct hdr *run_head;        /* blocks of the open run */
+static struct hdr **table;          /* blocks of the open run */
+static size_t ntable;
+static size_t cap;
 static uint64_t run_id;             /* the open run, 0 when none */
 static uint64_t last_run;
 
@@ -144,36 +152,50 @@ static void *base_of(struct hdr *h)
     return (char *)data_of(h) - h->offset;
 }
 
-/* Caller holds the lock. */
-static void link_block(struct hdr *h)
+/* Caller holds the lock.  Lists h in the open run's table; 0 or -1 (no
+ * memory for the table). */
+static int track(struct hdr *h)
 {
-    h->prev = NULL;
-    h->next = NULL;
     h->run = run_id;
+    h->slot = 0;
     if (run_id == 0)
-        return;
-    h->next = run_head;
-    if (run_head != NULL)
-        run_head->prev = h;
-    run_head = h;
+        return 0;
+    if (ntable == cap) {
+        size_t ncap = cap ? cap * 2 : 64;
+        struct hdr **t = realloc(table, ncap * sizeof *t);
+
+        if (t == NULL)
+            return -1;
+        table = t;
+        cap = ncap;
+    }
+    h->slot = ntable;
+    table[ntable++] = h;
+    return 0;
+}
+
+/* Caller holds the lock.  Nonzero when h is listed in the open run. */
+static int tracked(const struct hdr *h)
+{
+    return run_id != 0 && h->run == run_id && h->slot < ntable &&
+           table[h->slot] == h;
 }
 
 /* Caller holds the lock. */
-static void unlink_block(struct hdr *h)
+static void untrack(struct hdr *h)
 {
-    if (h->run == 0 || h->run != run_id)
+    struct hdr *last = NULL;
+
+    if (!tracked(h))
         return;
-    if (h->prev != NULL)
-        h->prev->next = h->next;
-    else
-        run_head = h->next;
-    if (h->next != NULL)
-        h->next->prev = h->prev;
-    h->prev = NULL;
-    h->next = NULL;
+    last = table[--ntable];
+    if (last != h) {
+        table[h->slot] = last;
+        last->slot = h->slot;
+    }
 }
 
-/* Allocates the memory of a block (not counted, not linked). */
+/* Allocates the memory of a block (not counted, not listed). */
 static struct hdr *raw_alloc(size_t n, int zero)
 {
     void *base = NULL;
@@ -213,40 +235,47 @@ static void raw_free(struct hdr *h)
         free(base);
 }
 
-static void *alloc_block(size_t n, int zero)
+/* A block of n bytes: of the open run when like is NULL, else of the run
+ * like belongs to (a block that is not the open run's, being moved). */
+static void *alloc_block(size_t n, int zero, const struct hdr *like)
 {
     struct hdr *h = NULL;
-    void *p = NULL;
+    int rc = 0;
 
-    if (n > MAX_REQUEST)
+    hr_guard_checkpoint();
+    if (n > MAX_REQUEST || !reserve(n))
         return NULL;
-    hr_guard_enter();
-    if (!reserve(n))
-        goto out;
     h = raw_alloc(n, zero);
     if (h == NULL) {
         unreserve(n);
-        goto out;
+        return NULL;
     }
     lock_take();
-    link_block(h);
+    if (like != NULL) {
+        h->run = like->run;
+        h->slot = 0;
+    } else {
+        rc = track(h);
+    }
     lock_drop();
-    p = data_of(h);
-out:
-    hr_guard_leave();
-    return p;
+    if (rc != 0) {
+        raw_free(h);
+        unreserve(n);
+        return NULL;
+    }
+    return data_of(h);
 }
 
 void *hr_task_malloc(size_t n)
 {
-    return alloc_block(n, 0);
+    return alloc_block(n, 0, NULL);
 }
 
 void *hr_task_calloc(size_t n, size_t size)
 {
     if (size != 0 && n > MAX_REQUEST / size)
         return NULL;
-    return alloc_block(n * size, 1);
+    return alloc_block(n * size, 1, NULL);
 }
 
 static void double_free(void *p)
@@ -275,14 +304,12 @@ void hr_task_free(void *p)
         return;
     }
     h = header_of(p);
-    hr_guard_enter();
     n = h->size;
     lock_take();
-    unlink_block(h);
+    untrack(h);
     lock_drop();
     raw_free(h);
     unreserve(n);
-    hr_guard_leave();
 }
 
 /* Resizes h in place or by moving it; the old block stays valid on
@@ -316,9 +343,11 @@ void *hr_task_realloc(void *p, size_t n)
     void *np = NULL;
     uint32_t m;
     size_t old;
+    int mine;
 
     if (p == NULL)
         return hr_task_malloc(n);
+    hr_guard_checkpoint();
     m = magic_of(p);
     if (m == MAGIC_DEAD) {
         double_free(p);
@@ -334,35 +363,36 @@ void *hr_task_realloc(void *p, size_t n)
     if (n > MAX_REQUEST)
         return NULL;
     old = h->size;
+    lock_take();
+    mine = tracked(h);
+    lock_drop();
     if ((old >= BIG) != (n >= BIG)) {
-        np = hr_task_malloc(n);
+        /* the new block belongs where the old one did: a kept block stays
+         * kept, whatever becomes of this run */
+        np = alloc_block(n, 0, mine ? NULL : h);
         if (np != NULL) {
             memcpy(np, p, old < n ? old : n);
             hr_task_free(p);
         }
         return np;
     }
-    hr_guard_enter();
     if (n > old && !reserve(n - old))
-        goto out;
+        return NULL;
+    /* under the lock: a block listed in the table moves with its slot */
     lock_take();
-    unlink_block(h);
-    lock_drop();
+    mine = tracked(h);
     nh = resize(h, n);
-    lock_take();
-    link_block(nh != NULL ? nh : h);
+    if (nh != NULL && mine)
+        table[nh->slot] = nh;
     lock_drop();
     if (nh == NULL) {
         if (n > old)
             unreserve(n - old);
-        goto out;
+        return NULL;
     }
     if (n < old)
         unreserve(old - n);
-    np = data_of(nh);
-out:
-    hr_guard_leave();
-    return np;
+    return data_of(nh);
 }
 
 char *hr_task_strdup(const char *s)
@@ -396,15 +426,30 @@ size_t hr_taskmem_in_use(void)
     return atomic_load(&in_use);
 }
 
+/* Whether the page holding h is mapped: a task may have unmapped a big
+ * block itself, and reading its header must not fault. */
+static int header_mapped(const struct hdr *h)
+{
+    size_t p = page_size();
+    uintptr_t page = (uintptr_t)h / p * p;
+    unsigned char vec;
+
+    return mincore((void *)page, p, &vec) == 0 || errno != ENOMEM;
+}
+
 /* The run functions are called only when no task code runs, so a holder
  * of the lock is a dead call (a task that faulted inside): break it. */
-void hr_taskmem_run_begin(void)
+uint64_t hr_taskmem_run_begin(void)
 {
+    uint64_t id;
+
     lock_drop();
     lock_take();
     run_id = ++last_run;
-    run_head = NULL;
+    ntable = 0;
+    id = run_id;
     lock_drop();
+    return id;
 }
 
 void hr_taskmem_run_end(void)
@@ -412,34 +457,34 @@ void hr_taskmem_run_end(void)
     lock_drop();
     lock_take();
     run_id = 0;
-    run_head = NULL;
+    ntable = 0;
     lock_drop();
 }
 
-void hr_taskmem_run_abort(void)
+size_t hr_taskmem_run_abort(void)
 {
-    struct hdr *h = NULL;
+    size_t damaged = 0;
+    size_t i;
 
     lock_drop();
     lock_take();
-    h = run_head;
-    while (h != NULL) {
-        struct hdr *next = NULL;
+    for (i = 0; i < ntable; i++) {
+        struct hdr *h = table[i];
         size_t n;
 
-        /* a header the task overwrote: leak it and the rest (reading a
-         * wild next pointer may fault: the guard catches that) */
-        if (h->guard != (GUARD ^ (uint64_t)(uintptr_t)h) ||
-            h->magic != MAGIC_LIVE || h->run != run_id)
-            break;
-        next = h->next;
+        /* a header the task overwrote or a mapping it removed: leak it */
+        if (!header_mapped(h) ||
+            h->guard != (GUARD ^ (uint64_t)(uintptr_t)h) ||
+            h->magic != MAGIC_LIVE || h->run != run_id || h->slot != i) {
+            damaged++;
+            continue;
+        }
         n = h->size;
-        run_head = next;
         raw_free(h);
         unreserve(n);
-        h = next;
     }
     run_id = 0;
-    run_head = NULL;
+    ntable = 0;
     lock_drop();
+    return damaged;
 }

@@ -9,6 +9,7 @@
 #define HR_TASKMEM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 void *hr_task_malloc(size_t n);
 void *hr_task_calloc(size_t n, size_t size);
@@ -23,13 +24,18 @@ size_t hr_taskmem_limit(void);
 /* Bytes currently held by task allocations. */
 size_t hr_taskmem_in_use(void);
 
-/* Run boundaries, called by the guard: allocations made since
- * hr_taskmem_run_begin() are freed by hr_taskmem_run_abort() (the run
- * crashed) or kept by hr_taskmem_run_end() (it returned normally).
- * Called only while no task code runs: they release the allocator's lock
- * if a task died holding it. */
-void hr_taskmem_run_begin(void);
+/* Run boundaries, called by run.c: allocations made since
+ * hr_taskmem_run_begin() (which returns the run's generation) are freed by
+ * hr_taskmem_run_abort() (the run failed or was stopped) or kept by
+ * hr_taskmem_run_end() (it succeeded).  A block kept from an earlier run
+ * is never freed by a later run's abort, even when that run realloc()ed
+ * it: the task keeps it.  _abort() returns how many blocks it left alone
+ * because the task overwrote their headers (leaked).  Called only while no
+ * task code runs: they release the allocator's lock if a task died
+ * holding it.  The allocating functions are safe points of a run
+ * (hr_guard_checkpoint()). */
+uint64_t hr_taskmem_run_begin(void);
 void hr_taskmem_run_end(void);
-void hr_taskmem_run_abort(void);
+size_t hr_taskmem_run_abort(void);
 
 #endif

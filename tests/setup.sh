@@ -7,7 +7,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-build}
 shift || true
 
-packages=(cmake make gcc g++ libc6-dev pkg-config libtcc-dev tcc
+packages=(cmake make gcc g++ binutils libc6-dev pkg-config libtcc-dev tcc
           libreadline-dev libcmocka-dev python3 python3-numpy
           libminizip-dev zlib1g-dev libhdf5-dev libcsv-dev libfast-float-dev
           python3-h5py libcjson-dev libopenmpi-dev openmpi-bin

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <fenv.h>
 #include <pthread.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -18,8 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "coderange.h"
 #include "guard.h"
 #include "pool.h"
+#include "progress.h"
+#include "run.h"
+#include "tasklibc.h"
 #include "taskmem.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -33,8 +38,14 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
-/* The deliberate faults below must reach the CPU, not a sanitizer. */
-#define TASK __attribute__((noinline, no_sanitize("address", "undefined")))
+/* The deliberate faults below must reach the CPU, not a sanitizer.  Task
+ * functions live in a section of their own, registered as task code the
+ * way jit.c registers a module's code: a stop may jump out of them. */
+#define TASK __attribute__((noinline, no_sanitize("address", "undefined"), \
+                            section("hr_test_tasks")))
+
+extern char __start_hr_test_tasks[];
+extern char __stop_hr_test_tasks[];
 
 #define ARRAY_N (128 * 1024)
 
@@ -43,7 +54,7 @@ struct fix {
     size_t len;
     uint64_t sum;
     struct hr_array a;
-    int locate_mode;        /* 0 name it, 1 leave empty, 2 crash */
+    int locate_mode;        /* 0 name it, 1 leave empty */
 };
 
 static struct fix *cur;     /* for tasks that need more than the array */
@@ -71,16 +82,16 @@ static const char *fake_array_at(void *ud, uintptr_t addr)
     return addr >= lo && addr < lo + fx->len ? "demo" : NULL;
 }
 
-TASK static void fake_locate(void *ud, uintptr_t pc, char *buf,
-                             size_t len)
+static int locate_calls;
+static int locate_in_run;   /* a locate call saw a run or a guard active */
+
+static void fake_locate(void *ud, uintptr_t pc, char *buf, size_t len)
 {
     struct fix *fx = ud;
 
-    if (fx->locate_mode == 2) {
-        volatile int *p = NULL;
-
-        *p = 1;     /* a bug in the reporter itself */
-    }
+    locate_calls++;
+    if (hr_run_current() != NULL || hr_guard_active())
+        locate_in_run++;
     if (fx->locate_mode == 1)
         return;
     snprintf(buf, len, "task+0x%lx (t.c:7)", (unsigned long)(pc & 0xff));
@@ -104,9 +115,12 @@ static int call(struct fix *fx, hr_task_fn fn, int isolate, double timeout_s,
                 double *res, struct hr_err *err)
 {
     struct hr_guard_opts o = opts_of(fx, isolate, timeout_s);
+    struct hr_run r;
 
+    memset(&r, 0, sizeof r);
+    r.task = "f";
     err->msg[0] = '\0';
-    return hr_guard_call(fn, &fx->a, "f", &o, res, err);
+    return hr_guard_call(&r, fn, &fx->a, &o, res, err);
 }
 
 TASK static double t_ok(const struct hr_array *a)
@@ -432,13 +446,14 @@ TASK static double t_libc_loop(const struct hr_array *a)
     return n;
 }
 
+/* nanosleep() as task code gets it: bound to the safe-point wrapper */
 TASK static double t_sleep_loop(const struct hr_array *a)
 {
     struct timespec ts = {1, 0};
 
     (void)a;
     for (;;)
-        nanosleep(&ts, NULL);
+        hr_task_nanosleep(&ts, NULL);
     return 0;
 }
 
@@ -579,6 +594,122 @@ TASK static double t_par_ok(const struct hr_array *a)
     return (double)atomic_load(&chunk_calls);
 }
 
+/* ---- stops: whatever the task does after one, the run is stopped ---- */
+
+/* libc's own sleep(), not the binding: a stop's signal makes it return
+ * early, and the task then returns a result as if nothing happened */
+TASK static double t_sleep_then_return(const struct hr_array *a)
+{
+    (void)a;
+    sleep(3);
+    return 7;
+}
+
+TASK static void chunk_sleep(void *ctx, int64_t b, int64_t e)
+{
+    (void)ctx;
+    (void)b;
+    (void)e;
+    sleep(3);
+}
+
+TASK static double t_par_sleep(const struct hr_array *a)
+{
+    (void)a;
+    hr_parallel_for(4, chunk_sleep, NULL);
+    return 7;
+}
+
+static int block_fd = -1;   /* a pipe nobody writes to */
+
+TASK static double t_read_pipe(const struct hr_array *a)
+{
+    char c = 0;
+
+    (void)a;
+    for (;;) {
+        if (hr_task_read(block_fd, &c, 1) == 1)
+            return c;
+    }
+    return 0;
+}
+
+/* A host function that task code calls and that holds a lock for a while
+ * (as hr_progress, the pool or stdio do), then is a safe point. */
+static pthread_mutex_t host_lock = PTHREAD_MUTEX_INITIALIZER;
+static volatile double host_sink;
+
+__attribute__((noinline)) static void host_locked_work(void)
+{
+    int i;
+
+    pthread_mutex_lock(&host_lock);
+    for (i = 0; i < 20000; i++)
+        host_sink += i * 0.5;
+    pthread_mutex_unlock(&host_lock);
+    hr_guard_checkpoint();
+}
+
+TASK static double t_host_loop(const struct hr_array *a)
+{
+    (void)a;
+    for (;;)
+        host_locked_work();
+    return 0;
+}
+
+TASK static double t_progress_loop(const struct hr_array *a)
+{
+    int64_t i;
+
+    (void)a;
+    for (i = 0;; i++)
+        hr_progress(i % 1000, 1000);
+    return 0;
+}
+
+/* hr_guard_host() */
+struct bytes {
+    const unsigned char *p;
+    size_t n;
+    uint64_t sum;
+};
+
+static void sum_bytes(void *arg)
+{
+    struct bytes *b = arg;
+    size_t i;
+
+    b->sum = 0;
+    for (i = 0; i < b->n; i++)
+        b->sum += b->p[i];
+}
+
+static void sum_chunk(void *ctx, int64_t begin, int64_t end)
+{
+    const struct bytes *b = ctx;
+    volatile uint64_t s = 0;
+    int64_t i;
+
+    for (i = begin; i < end; i++)
+        s += b->p[i];
+}
+
+static void sum_bytes_parallel(void *arg)
+{
+    struct bytes *b = arg;
+
+    hr_pool_for((int64_t)b->n, 4096, sum_chunk, b);
+}
+
+TASK static double t_host_call_in_run(const struct hr_array *a)
+{
+    struct bytes b = { (const unsigned char *)a->data, 16, 0 };
+    struct hr_err err;
+
+    return hr_guard_host("nested", sum_bytes, &b, &err);
+}
+
 /* ---- fixtures ---- */
 
 static int group_setup(void **state)
@@ -593,7 +724,9 @@ static int group_setup(void **state)
     wild_addr = 0x8010;     /* below mmap_min_addr: never mapped */
     main_thread = pthread_self();
     hr_pool_start(4);
-    return 0;
+    /* this file's task functions are task code, as a module's are */
+    return hr_coderange_add((uintptr_t)__start_hr_test_tasks,
+                            (uintptr_t)__stop_hr_test_tasks);
 }
 
 static int group_teardown(void **state)
@@ -796,14 +929,18 @@ static void test_guard_call_survives_smashed_task_heap(void **state)
     expect(fx, t_alloc_crash, 0, 0, HR_ECRASH, "segfault in f");
 }
 
-static void test_guard_call_survives_fault_in_locate(void **state)
+/* Naming the code may compile (hr_jit_locate): never inside the run, a
+ * signal handler or a jump frame. */
+static void test_guard_call_locates_after_the_run(void **state)
 {
     struct fix *fx = *state;
 
-    fx->locate_mode = 2;
-    expect(fx, t_null, 0, 0, HR_ECRASH, "segfault in f at 0x");
-    expect(fx, t_null, 0, 0, HR_ECRASH, "a second fault while reporting");
-    fx->locate_mode = 0;
+    locate_calls = 0;
+    locate_in_run = 0;
+    expect(fx, t_null, 0, 0, HR_ECRASH, "segfault in f at task+0x");
+    expect(fx, t_null, 1, 0, HR_ECRASH, "segfault in f at task+0x");
+    assert_int_equal(locate_calls, 2);
+    assert_int_equal(locate_in_run, 0);
 }
 
 static void test_guard_call_says_outside_task_code(void **state)
@@ -1034,6 +1171,262 @@ static void test_guard_isolated_malloc_until_null_ends(void **state)
     hr_taskmem_set_limit(0);
 }
 
+/* ---- the stop protocol ---- */
+
+/* A stop while the task is blocked in a C library call: the call returns
+ * early, the task returns a value, and the run must still be reported as
+ * stopped - at once, not after the 3 s sleep. */
+static void test_guard_stop_during_sleep_is_reported_as_stopped(void **state)
+{
+    struct fix *fx = *state;
+    double t0 = seconds();
+
+    expect(fx, t_sleep_then_return, 0, 0.3, HR_ETIMEOUT,
+           "timeout: f ran past 0.3 s");
+    assert_true(seconds() - t0 < 2.5);
+    t0 = seconds();
+    expect_ctrl_c(fx, t_sleep_then_return, 0, "interrupted (ctrl-c) in f");
+    assert_true(seconds() - t0 < 2.5);
+    t0 = seconds();
+    expect(fx, t_sleep_then_return, 1, 0.3, HR_ETIMEOUT,
+           "timeout: f ran past 0.3 s");
+    assert_true(seconds() - t0 < 2.5);
+}
+
+static void test_guard_stop_during_sleep_in_workers(void **state)
+{
+    struct fix *fx = *state;
+    double t0 = seconds();
+
+    if (hr_pool_nthreads() < 2)
+        skip();
+    expect(fx, t_par_sleep, 0, 0.3, HR_ETIMEOUT, "timeout: f ran past");
+    assert_true(seconds() - t0 < 2.5);
+    t0 = seconds();
+    expect_ctrl_c(fx, t_par_sleep, 0, "interrupted (ctrl-c) in f");
+    assert_true(seconds() - t0 < 2.5);
+}
+
+static void test_guard_stop_ends_a_blocked_read(void **state)
+{
+    struct fix *fx = *state;
+    int fds[2];
+    double t0 = seconds();
+
+    assert_int_equal(pipe(fds), 0);
+    block_fd = fds[0];
+    expect(fx, t_read_pipe, 0, 0.2, HR_ETIMEOUT, "timeout: f ran");
+    expect_ctrl_c(fx, t_read_pipe, 0, "interrupted (ctrl-c) in f");
+    assert_true(seconds() - t0 < 3.0);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+/* A stop never jumps out of host code: a lock a host function holds is
+ * released, however often the stop lands while it is held. */
+static void test_guard_stop_never_leaves_a_host_lock_held(void **state)
+{
+    struct fix *fx = *state;
+    int i;
+
+    for (i = 0; i < 12; i++) {
+        expect(fx, t_host_loop, 0, 0.02 + 0.005 * i, HR_ETIMEOUT,
+               "timeout: f ran");
+        if (pthread_mutex_trylock(&host_lock) != 0)
+            fail_msg("run %d: the stop left the host's lock held", i);
+        pthread_mutex_unlock(&host_lock);
+    }
+    expect_ctrl_c(fx, t_host_loop, 0, "interrupted (ctrl-c) in f");
+    assert_int_equal(pthread_mutex_trylock(&host_lock), 0);
+    pthread_mutex_unlock(&host_lock);
+}
+
+static void on_progress(void *ud, int64_t done, int64_t total)
+{
+    hr_progress_update(ud, done, total);
+}
+
+static void *erase_bar(void *arg)
+{
+    hr_progress_done(arg);
+    return NULL;
+}
+
+/* The bug as users met it: a timeout inside hr_progress() on a terminal
+ * left the bar's mutex held, and the next run's end hung. */
+static void test_guard_stop_inside_hr_progress_frees_its_lock(void **state)
+{
+    struct fix *fx = *state;
+    struct hr_guard_opts o = opts_of(fx, 0, 0);
+    struct hr_progress *bar = NULL;
+    struct hr_run r;
+    struct hr_err err;
+    double res = 0;
+    int master, slave;
+    int i;
+
+    unsetenv("HOTRUN_NO_PROGRESS");
+    assert_int_equal(openpty(&master, &slave, NULL, NULL, NULL), 0);
+    fcntl(master, F_SETFL, O_NONBLOCK);
+    bar = hr_progress_new(slave);
+    assert_non_null(bar);
+    for (i = 0; i < 15; i++) {
+        pthread_t t;
+        struct timespec ts;
+        char junk[4096];
+
+        memset(&r, 0, sizeof r);
+        r.task = "f";
+        r.progress = on_progress;
+        r.ud = bar;
+        o.timeout_s = 0.02 + 0.003 * i;
+        assert_int_equal(hr_guard_call(&r, t_progress_loop, &fx->a, &o,
+                                       &res, &err), HR_ETIMEOUT);
+        assert_int_equal(pthread_create(&t, NULL, erase_bar, bar), 0);
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 5;
+        if (pthread_timedjoin_np(t, NULL, &ts) != 0)
+            fail_msg("run %d: hr_progress_done() hangs: the lock is held",
+                     i);
+        while (read(master, junk, sizeof junk) > 0)
+            continue;
+    }
+    hr_progress_free(bar);
+    close(slave);
+    close(master);
+}
+
+struct canceller {
+    pthread_t thread;
+    long ms;
+    int by_signal;
+    int result;
+};
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    hr_guard_cancel();      /* async-signal-safe */
+}
+
+static void *canceller_main(void *arg)
+{
+    struct canceller *c = arg;
+    struct timespec ts;
+
+    ts.tv_sec = c->ms / 1000;
+    ts.tv_nsec = (c->ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+    if (c->by_signal)
+        pthread_kill(main_thread, SIGUSR1);
+    else
+        c->result = hr_guard_cancel();
+    return NULL;
+}
+
+static void expect_cancel(struct fix *fx, hr_task_fn fn, int isolate,
+                          int by_signal)
+{
+    struct canceller c;
+    struct hr_err err;
+    double r = 0;
+    double t0 = seconds();
+    int rc;
+
+    memset(&c, 0, sizeof c);
+    c.ms = 150;
+    c.by_signal = by_signal;
+    assert_int_equal(pthread_create(&c.thread, NULL, canceller_main, &c),
+                     0);
+    rc = call(fx, fn, isolate, 0, &r, &err);
+    pthread_join(c.thread, NULL);
+    if (rc != HR_ECANCEL || strstr(err.msg, "cancelled: f stopped after")
+        == NULL)
+        fail_msg("rc %d, message \"%s\"", rc, err.msg);
+    assert_true(by_signal || c.result == 1);
+    assert_true(seconds() - t0 < 2.5);
+    check_alive(fx, isolate);
+}
+
+static void test_guard_cancel_stops_a_run(void **state)
+{
+    struct fix *fx = *state;
+    struct sigaction sa;
+
+    assert_int_equal(hr_guard_cancel(), 0);     /* no run: nothing */
+    expect_cancel(fx, t_loop, 0, 0);
+    expect_cancel(fx, t_sleep_then_return, 0, 0);
+    expect_cancel(fx, t_loop, 1, 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, NULL);
+    expect_cancel(fx, t_loop, 0, 1);
+    expect_cancel(fx, t_host_loop, 0, 1);
+    sa.sa_handler = SIG_DFL;
+    sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* ---- guarded host calls ---- */
+
+static void test_guard_host_turns_sigbus_into_an_error(void **state)
+{
+    char path[] = "/tmp/hr_guard_hostXXXXXX";
+    unsigned char page[4096];
+    struct bytes b;
+    struct hr_err err;
+    int fd = mkstemp(path);
+    void *map = NULL;
+    int i;
+
+    (void)state;
+    assert_true(fd >= 0);
+    unlink(path);
+    memset(page, 3, sizeof page);
+    for (i = 0; i < 4; i++)
+        assert_int_equal(write(fd, page, sizeof page), (int)sizeof page);
+    map = mmap(NULL, 4 * sizeof page, PROT_READ, MAP_SHARED, fd, 0);
+    assert_true(map != MAP_FAILED);
+    b.p = map;
+    b.n = 4 * sizeof page;
+    assert_int_equal(hr_guard_host("checksum a", sum_bytes, &b, &err), 0);
+    assert_true(b.sum == 3u * 4 * sizeof page);
+    /* the file shrinks under the mapping: reading past its end is SIGBUS */
+    assert_int_equal(ftruncate(fd, sizeof page), 0);
+    for (i = 0; i < 3; i++) {
+        err.msg[0] = '\0';
+        assert_int_equal(hr_guard_host("checksum a", sum_bytes, &b, &err),
+                         HR_ECRASH);
+        if (strstr(err.msg, "checksum a: bus error reading address 0x")
+            == NULL || strstr(err.msg, "did it shrink?") == NULL)
+            fail_msg("message: %s", err.msg);
+    }
+    /* on the pool's threads too */
+    assert_int_equal(hr_guard_host("stats a", sum_bytes_parallel, &b, &err),
+                     HR_ECRASH);
+    assert_non_null(strstr(err.msg, "stats a: bus error"));
+    /* what is still there reads fine, and the process goes on */
+    b.n = sizeof page;
+    assert_int_equal(hr_guard_host("checksum a", sum_bytes, &b, &err), 0);
+    assert_true(b.sum == 3u * sizeof page);
+    b.p = (const unsigned char *)wild_addr;
+    assert_int_equal(hr_guard_host("show a", sum_bytes, &b, &err),
+                     HR_ECRASH);
+    assert_non_null(strstr(err.msg, "show a: segfault reading address"));
+    munmap(map, 4 * sizeof page);
+    close(fd);
+}
+
+static void test_guard_host_refuses_inside_a_run(void **state)
+{
+    struct fix *fx = *state;
+    struct hr_err err;
+    double r = 0;
+
+    assert_int_equal(call(fx, t_host_call_in_run, 0, 0, &r, &err), 0);
+    assert_true(r == (double)HR_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1055,7 +1448,7 @@ int main(void)
         T(test_guard_call_malloc_until_null_ends),
         T(test_guard_call_frees_task_memory_after_crash),
         T(test_guard_call_survives_smashed_task_heap),
-        T(test_guard_call_survives_fault_in_locate),
+        T(test_guard_call_locates_after_the_run),
         T(test_guard_call_says_outside_task_code),
         T(test_guard_call_resets_fpu_after_crash),
         T(test_guard_call_releases_stdout_after_crash),
@@ -1074,6 +1467,14 @@ int main(void)
         T(test_guard_isolated_reports_killed_child),
         T(test_guard_isolated_runs_parallel_loops),
         T(test_guard_isolated_malloc_until_null_ends),
+        T(test_guard_stop_during_sleep_is_reported_as_stopped),
+        T(test_guard_stop_during_sleep_in_workers),
+        T(test_guard_stop_ends_a_blocked_read),
+        T(test_guard_stop_never_leaves_a_host_lock_held),
+        T(test_guard_stop_inside_hr_progress_frees_its_lock),
+        T(test_guard_cancel_stops_a_run),
+        T(test_guard_host_turns_sigbus_into_an_error),
+        T(test_guard_host_refuses_inside_a_run),
 #undef T
     };
 

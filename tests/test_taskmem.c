@@ -353,12 +353,73 @@ static void test_taskmem_guarded_runs_clean_up(void **state)
 
     (void)state;
     memset(&a, 0, sizeof a);
-    assert_int_equal(hr_guard_call(twice_freed, &a, "f", NULL, &r, &err),
+    assert_int_equal(hr_guard_call(NULL, twice_freed, &a, NULL, &r, &err),
                      HR_EFAIL);
     assert_non_null(strstr(err.msg, "was already freed"));
-    assert_int_equal(hr_guard_call(leaky_fail, &a, "f", NULL, &r, &err),
+    assert_int_equal(hr_guard_call(NULL, leaky_fail, &a, NULL, &r, &err),
                      HR_EFAIL);
     assert_string_equal(err.msg, "out of ideas");
+    assert_int_equal(hr_taskmem_in_use(), 0);
+}
+
+/* A task keeps a block in a static and reallocs it in a later run that
+ * then fails: the block is still the task's, not that run's to free. */
+static void kept_block_survives(size_t first, size_t second)
+{
+    unsigned char *kept = NULL;
+    unsigned char *other = NULL;
+
+    hr_taskmem_run_begin();
+    kept = hr_task_malloc(first);
+    assert_non_null(kept);
+    fill(kept, first, 3);
+    hr_taskmem_run_end();
+    hr_taskmem_run_begin();
+    kept = hr_task_realloc(kept, second);
+    assert_non_null(kept);
+    other = hr_task_malloc(1000);   /* this run's own: freed below */
+    assert_non_null(other);
+    assert_int_equal(hr_taskmem_run_abort(), 0);
+    assert_true(same(kept, first < second ? first : second, 3));
+    assert_int_equal(hr_taskmem_in_use(), second);
+    /* later runs use it and free it as theirs to free */
+    hr_taskmem_run_begin();
+    fill(kept, second, 5);
+    kept = hr_task_realloc(kept, second + 7);
+    assert_true(same(kept, second, 5));
+    hr_taskmem_run_end();
+    hr_taskmem_run_begin();
+    hr_task_free(kept);
+    hr_taskmem_run_end();
+    assert_int_equal(hr_taskmem_in_use(), 0);
+}
+
+static void test_taskmem_realloc_of_kept_block_survives_failed_run(
+    void **state)
+{
+    (void)state;
+    kept_block_survives(100, 5000);             /* small, grows */
+    kept_block_survives(200 * KIB, 300 * KIB);  /* a mapping, grows */
+    kept_block_survives(100, 300 * KIB);        /* small to a mapping */
+    kept_block_survives(300 * KIB, 100);        /* and back */
+}
+
+/* What a failed run allocated is freed, reallocs included, and blocks of
+ * the run freed by the task are not freed twice. */
+static void test_taskmem_run_abort_frees_reallocs_of_run_blocks(void **state)
+{
+    void *p[64];
+    int i;
+
+    (void)state;
+    hr_taskmem_run_begin();
+    for (i = 0; i < 64; i++)
+        p[i] = hr_task_malloc((size_t)i * 9000 + 1);
+    for (i = 0; i < 64; i += 2)
+        p[i] = hr_task_realloc(p[i], (size_t)(64 - i) * 7000 + 3);
+    for (i = 0; i < 64; i += 5)
+        hr_task_free(p[i]);
+    assert_int_equal(hr_taskmem_run_abort(), 0);
     assert_int_equal(hr_taskmem_in_use(), 0);
 }
 
@@ -378,6 +439,8 @@ int main(void)
         T(test_taskmem_run_abort_frees_run_blocks),
         T(test_taskmem_run_end_keeps_blocks),
         T(test_taskmem_is_thread_safe),
+        T(test_taskmem_realloc_of_kept_block_survives_failed_run),
+        T(test_taskmem_run_abort_frees_reallocs_of_run_blocks),
         T(test_taskmem_guarded_runs_clean_up),
 #undef T
     };

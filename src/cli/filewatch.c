@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "libhotrun.h"
 
 /* How long a file must stay quiet before it is read.  A rename puts a
@@ -46,9 +47,10 @@ static int64_t now_ms(void)
 
 int hr_filewatch_hash(const char *path, uint64_t *hash)
 {
+    struct stat st;
     char *buf = NULL;
     size_t got = 0, cap = 4096;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = hr_fileio_open_regular(path, &st);    /* never a FIFO */
     int rc = HR_EIO;
 
     if (fd < 0)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "libhotrun.h"
 #include "filewatch.h"
 
@@ -109,13 +110,20 @@ static int add_name(const char *path, const char *name, size_t len,
 static int scan(const char *path, const char *sysdir, int depth,
                 struct list *l)
 {
-    FILE *f = fopen(path, "re");
+    struct stat st;
+    FILE *f = NULL;
     char *line = NULL;
     size_t cap = 0;
     int rc = 0;
+    int fd = hr_fileio_open_regular(path, &st);    /* never a FIFO */
 
-    if (f == NULL)
+    if (fd < 0)
         return errno == ENOENT || errno == ENOTDIR ? HR_ENOENT : HR_EIO;
+    f = fdopen(fd, "r");
+    if (f == NULL) {
+        close(fd);
+        return HR_ENOMEM;
+    }
     while (rc == 0 && l->n <= MAX_FILES && getline(&line, &cap, f) > 0) {
         size_t len = 0;
         const char *name = include_name(line, &len);

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,58 @@ ssize_t hr_fileio_pread_full(int fd, void *buf, size_t len, off_t off)
         done += (size_t)n;
     }
     return (ssize_t)done;
+}
+
+int hr_fileio_open_regular(const char *path, struct stat *st)
+{
+    struct stat now;
+    int fd;
+
+    if (stat(path, st) != 0)
+        return -1;
+    if (!S_ISREG(st->st_mode)) {
+        errno = S_ISDIR(st->st_mode) ? EISDIR : EINVAL;
+        return -1;
+    }
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &now) != 0) {
+        int e = errno;
+
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    if (!S_ISREG(now.st_mode)) {
+        /* swapped between the two looks (a regular file swapped for
+         * another, as editors save, is fine) */
+        int e = S_ISDIR(now.st_mode) ? EISDIR : EINVAL;
+
+        *st = now;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    *st = now;
+    return fd;
+}
+
+const char *hr_fileio_kind(mode_t mode)
+{
+    if (S_ISREG(mode))
+        return "a regular file";
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a fifo";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    return "a symbolic link";
 }
 
 int hr_fileio_write_full(int fd, const void *buf, size_t len)
