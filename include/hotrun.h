@@ -360,6 +360,54 @@ int64_t hr_cols(const struct hr_array *a);
 /* Name of a dtype ("float64", ...). */
 const char *hr_dtype_name(int dtype);
 
+/* ---- arrays a task makes ----
+ *
+ * hr_new() makes a zeroed, writable, C-ordered array of dtype and shape
+ * (ndim sizes) that the session owns, on 2 MiB pages like loaded arrays,
+ * and returns its first element.  When the run succeeds the array becomes
+ * resident under its name (read-only, like every other; replacing an
+ * array of that name): the next task gets it with hr_array_get(name), and
+ * `show`, `stats`, `plot`, `save` and `use` see it.  When the run fails,
+ * crashes, is stopped or times out, none of the arrays it made appear and
+ * nothing resident changes.  A run makes at most 64; a name that is not
+ * one (letters, digits, _ - .), a name made twice in one run, or no
+ * memory stops the run with a message.
+ *
+ *     int64_t n[1] = { hr_rows(a) };
+ *     double *means = hr_new_f64("row_means", 1, n);
+ *     hr_row_means(a, means);
+ */
+void *hr_new(const char *name, int dtype, int ndim, const int64_t *shape);
+double *hr_new_f64(const char *name, int ndim, const int64_t *shape);
+float *hr_new_f32(const char *name, int ndim, const int64_t *shape);
+int8_t *hr_new_i8(const char *name, int ndim, const int64_t *shape);
+int16_t *hr_new_i16(const char *name, int ndim, const int64_t *shape);
+int32_t *hr_new_i32(const char *name, int ndim, const int64_t *shape);
+int64_t *hr_new_i64(const char *name, int ndim, const int64_t *shape);
+uint8_t *hr_new_u8(const char *name, int ndim, const int64_t *shape);
+uint16_t *hr_new_u16(const char *name, int ndim, const int64_t *shape);
+uint32_t *hr_new_u32(const char *name, int ndim, const int64_t *shape);
+uint64_t *hr_new_u64(const char *name, int ndim, const int64_t *shape);
+bool *hr_new_bool(const char *name, int ndim, const int64_t *shape);
+
+/* An array like a (its dtype and shape, in C order), zeroed. */
+void *hr_new_like(const char *name, const struct hr_array *a);
+
+/* ---- state that survives reloads ----
+ *
+ * A module's static variables start over at each reload (and when the
+ * optimised code takes over).  hr_keep() gives a zeroed block of nbytes
+ * that the session owns and keeps across runs and reloads, for caches and
+ * precomputed indexes: the same key and size give the same block (with
+ * what was written into it); another size gives a fresh zeroed block (and
+ * a notice).  `keeps` lists them, `forget KEY` frees one.
+ *
+ *     struct index *ix = hr_keep("index", sizeof *ix);
+ *     if (!ix->built)
+ *         build_index(ix, a);
+ */
+void *hr_keep(const char *key, size_t nbytes);
+
 /* ---- the run ---- */
 
 /* Arguments after the task name: `run NAME 0.5 10 text`. Index from 0.

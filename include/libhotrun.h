@@ -189,6 +189,9 @@ struct hr_array_info {
     const char *const *columns;     /* borrowed */
     int nattrs;                     /* HDF5 attributes, "name = value" */
     const char *const *attrs;       /* borrowed */
+    const char *made_by;            /* borrowed: the task that made it
+                                       (hr_new), or NULL: loaded */
+    struct timespec made_at;        /* when (CLOCK_REALTIME) */
 };
 
 HR_API int hr_session_narrays(const struct hr_session *s);
@@ -317,12 +320,48 @@ HR_API int hr_session_find_task(const struct hr_session *s,
                                 const char *spec, int *m, int *t,
                                 struct hr_err *err);
 
+/* ---- blocks kept across runs (hr_keep) ---- */
+
+struct hr_keep_info {
+    const char *key;                /* borrowed until forgotten */
+    size_t nbytes;
+};
+
+HR_API int hr_session_nkeeps(const struct hr_session *s);
+
+/* Fills *out for kept block i.  Returns 0 or HR_ENOENT. */
+HR_API int hr_session_keep_info(const struct hr_session *s, int i,
+                                struct hr_keep_info *out);
+
+/* Frees the block kept under key.  Returns 0 or HR_ENOENT. */
+HR_API int hr_session_forget(struct hr_session *s, const char *key,
+                             struct hr_err *err);
+
 /* ---- runs ---- */
 
+/* What a task returned, by its signature. */
+enum hr_result_kind {
+    HR_RESULT_DOUBLE,               /* double or float: value */
+    HR_RESULT_INT,                  /* a signed integer type: ivalue */
+    HR_RESULT_UINT,                 /* unsigned or bool: uvalue */
+    HR_RESULT_VOID                  /* void: nothing */
+};
+
 struct hr_run_result {
-    double value;                   /* what the task returned */
+    int kind;                       /* enum hr_result_kind */
+    double value;                   /* what the task returned (integers
+                                       converted; 0 for void) */
+    int64_t ivalue;                 /* HR_RESULT_INT, exactly */
+    uint64_t uvalue;                /* HR_RESULT_UINT, exactly */
     double ms;                      /* wall time of the run */
-    double bytes;                   /* bytes of the arrays it read */
+    double bytes;                   /* bytes of the arrays it read: the
+                                       default one, those it got by name,
+                                       those it made */
+    int noutputs;                   /* arrays it made (hr_new) */
+    const char *const *outputs;     /* their names; borrowed until the
+                                       next run */
+    int unused_from;                /* the first argument it never read,
+                                       or -1 (none, or it asked hr_nargs) */
     const char *task;               /* borrowed, like the module */
     int module;                     /* index of its module */
 };

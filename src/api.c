@@ -13,6 +13,7 @@
 #include "pool.h"
 #include "run.h"
 #include "tasklibc.h"
+#include "runout.h"
 #include "taskmem.h"
 
 /* TinyCC's runtime (libtcc1.a, linked into hotrun): conversions between
@@ -138,6 +139,8 @@ int hr_nargs(void)
 {
     struct hr_run *run = hr_run_current();
 
+    if (run != NULL && run->out != NULL)
+        run->out->nargs_asked = 1;      /* it may read them all */
     return run != NULL ? run->argc : 0;
 }
 
@@ -145,9 +148,82 @@ static const char *arg(int i)
 {
     struct hr_run *run = hr_run_current();
 
-    if (run == NULL || i < 0 || i >= run->argc)
+    if (run == NULL || i < 0)
+        return NULL;
+    if (run->out != NULL)
+        hr_runout_arg(run->out, i);
+    if (i >= run->argc)
         return NULL;
     return run->argv[i];
+}
+
+/* ---- arrays a task makes, blocks it keeps ---- */
+
+void *hr_new(const char *name, int dtype, int ndim, const int64_t *shape)
+{
+    struct hr_run *run = hr_run_current();
+    char why[256];
+    void *p = NULL;
+
+    if (run == NULL || run->out == NULL)
+        return NULL;            /* outside a run: nothing to make */
+    if (name == NULL || strlen(name) >= HR_RUNOUT_NAME ||
+        !hr_name_valid(name, strlen(name))) {
+        hr_fail("hr_new: '%s' is not an array name (letters, digits, _ "
+                "- .)", name != NULL ? name : "(null)");
+        return NULL;
+    }
+    p = hr_runout_array(run->out, name, dtype, ndim, shape, why, sizeof why);
+    if (p == NULL)
+        hr_fail("hr_new: %s: %s", name, why);
+    return p;
+}
+
+void *hr_new_like(const char *name, const struct hr_array *a)
+{
+    if (a == NULL) {
+        hr_fail("hr_new_like: %s: no array to copy the shape of (NULL)",
+                name != NULL ? name : "(null)");
+        return NULL;
+    }
+    return hr_new(name, a->dtype, a->ndim, a->shape);
+}
+
+#define NEW(fn, type, dtype) \
+    type *fn(const char *name, int ndim, const int64_t *shape) \
+    { \
+        return hr_new(name, dtype, ndim, shape); \
+    }
+
+NEW(hr_new_f64, double, HR_FLOAT64)
+NEW(hr_new_f32, float, HR_FLOAT32)
+NEW(hr_new_i8, int8_t, HR_INT8)
+NEW(hr_new_i16, int16_t, HR_INT16)
+NEW(hr_new_i32, int32_t, HR_INT32)
+NEW(hr_new_i64, int64_t, HR_INT64)
+NEW(hr_new_u8, uint8_t, HR_UINT8)
+NEW(hr_new_u16, uint16_t, HR_UINT16)
+NEW(hr_new_u32, uint32_t, HR_UINT32)
+NEW(hr_new_u64, uint64_t, HR_UINT64)
+NEW(hr_new_bool, bool, HR_BOOL)
+
+void *hr_keep(const char *key, size_t nbytes)
+{
+    struct hr_run *run = hr_run_current();
+    char why[256];
+    void *p = NULL;
+
+    if (run == NULL || run->keep == NULL)
+        return NULL;
+    if (key == NULL || *key == '\0' || strlen(key) >= HR_RUNOUT_NAME) {
+        hr_fail("hr_keep: a key is a name of 1 to %d characters",
+                HR_RUNOUT_NAME - 1);
+        return NULL;
+    }
+    p = run->keep(run->ud, key, nbytes, why, sizeof why);
+    if (p == NULL)
+        hr_fail("hr_keep: %s: %s", key, why);
+    return p;
 }
 
 double hr_arg_f64(int i, double dflt)
@@ -239,6 +315,10 @@ static const struct hr_sym symbols[] = {
     SYM(hr_at), SYM(hr_f64), SYM(hr_f32), SYM(hr_i8), SYM(hr_i16),
     SYM(hr_i32), SYM(hr_i64), SYM(hr_u8), SYM(hr_u16), SYM(hr_u32),
     SYM(hr_u64), SYM(hr_bool), SYM(hr_array_get), SYM(hr_col_index), SYM(hr_rows),
+    SYM(hr_new), SYM(hr_new_like), SYM(hr_new_f64), SYM(hr_new_f32),
+    SYM(hr_new_i8), SYM(hr_new_i16), SYM(hr_new_i32), SYM(hr_new_i64),
+    SYM(hr_new_u8), SYM(hr_new_u16), SYM(hr_new_u32), SYM(hr_new_u64),
+    SYM(hr_new_bool), SYM(hr_keep),
     SYM(hr_cols), SYM(hr_dtype_name), SYM(hr_nargs), SYM(hr_arg_f64),
     SYM(hr_arg_i64), SYM(hr_arg_str), SYM(hr_fail), SYM(hr_progress),
     SYM(hr_parallel_for), SYM(hr_nthreads),

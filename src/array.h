@@ -110,6 +110,14 @@ int hr_array_load(const char *path, const char *name,
                   const struct hr_load_opts *opts, struct hr_resident **out,
                   struct hr_err *err);
 
+/* A resident array over the mapping map (map_len bytes, taken) that task
+ * made: dtype, ndim sizes in shape, C order; the mapping becomes
+ * read-only.  *out is owned (hr_array_free()).  Returns 0 or HR_ENOMEM
+ * (the mapping is then still the caller's). */
+int hr_array_made(const char *name, const char *task, int dtype, int ndim,
+                  const int64_t *shape, void *map, size_t map_len,
+                  struct hr_resident **out);
+
 /* Frees r and unmaps its data; accepts NULL. */
 void hr_array_free(struct hr_resident *r);
 

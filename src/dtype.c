@@ -325,3 +325,19 @@ double hr_array_at(const struct hr_array *a, int64_t i)
     }
     return element(p + off, a->dtype);
 }
+
+int hr_name_valid(const char *s, size_t n)
+{
+    size_t i;
+
+    if (n == 0)
+        return 0;
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+            return 0;
+    }
+    return 1;
+}

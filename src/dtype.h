@@ -93,4 +93,8 @@ static inline double hr_half_to_double(uint16_t h)
     return d;
 }
 
+/* Are the n bytes at s a name for an array (letters, digits, '_', '-',
+ * '.')? */
+int hr_name_valid(const char *s, size_t n);
+
 #endif

@@ -25,6 +25,7 @@
 #include "jit_int.h"
 #include "jit_tcc.h"
 #include "lines.h"
+#include "sig.h"
 #include "srcscan.h"
 
 #include <dlfcn.h>
@@ -70,7 +71,12 @@ struct job {
     int refused;                /* the sandbox refused (jit_tcc.h) */
     char note[600];
     jmp_buf exit_to;
+    const char *probes;         /* compiled after the file (sig.h), or NULL */
 };
+
+/* The name the signature probes are compiled under: an error there is
+ * hotrun's, not the file's. */
+#define PROBE_FILE "<hotrun signature probes>"
 
 /* Reads each task's HR_COMBINE object and NAME__combine function (they
  * say how a task's per-rank results combine: hotrun.h). */
@@ -86,6 +92,21 @@ static void find_combines(TCCState *s, struct hr_module *m)
         m->tasks[i].combine = kind != NULL ? *kind : 0;
         snprintf(buf, sizeof buf, "%s__combine", m->tasks[i].name);
         m->tasks[i].combine_fn = (hr_combine_fn)tcc_get_symbol(s, buf);
+    }
+}
+
+/* Reads each task's signature probe (sig.h); -1 when it has none (the
+ * scan did not see the function: a macro made it, say). */
+static void find_signatures(TCCState *s, struct hr_module *m)
+{
+    char buf[512];
+    const int *code = NULL;
+    int i;
+
+    for (i = 0; i < m->ntasks; i++) {
+        hr_sig_symbol(m->tasks[i].name, buf, sizeof buf);
+        code = tcc_get_symbol(s, buf);
+        m->tasks[i].sig = code != NULL ? *code : -1;
     }
 }
 
@@ -111,7 +132,8 @@ static int compile_source(struct job *j, const char *tcc_dir,
                           const char *options, int output)
 {
     struct hr_module *m = j->m;
-    size_t tlen = strlen(m->path) * 2 + m->source_len + 32;
+    size_t plen = j->probes != NULL ? strlen(j->probes) : 0;
+    size_t tlen = strlen(m->path) * 2 + m->source_len + plen + 64;
     int rc = HR_ECOMPILE;
 
     j->s = tcc_new();
@@ -131,6 +153,10 @@ static int compile_source(struct job *j, const char *tcc_dir,
         return HR_ENOMEM;
     line_directive(j->text, m->path);
     memcpy(j->text + strlen(j->text), m->source, m->source_len + 1);
+    if (j->probes != NULL && output == TCC_OUTPUT_MEMORY) {
+        strcat(j->text, "\n#line 1 \"" PROBE_FILE "\"\n");
+        strcat(j->text, j->probes);
+    }
     if (tcc_compile_string(j->s, j->text) == 0)
         rc = 0;
     free(j->text);
@@ -186,6 +212,7 @@ static int compile_once(struct job *j, int bind_undef)
     }
     hr_jit_sort_tasks(m);
     find_combines(j->s, m);
+    find_signatures(j->s, m);
     rc = 0;
 out:
     if (j->mem != NULL)
@@ -227,10 +254,92 @@ static void report_undefined(const struct hr_module *m,
     }
 }
 
+/* Did the last compile fail in the probes rather than in the file? */
+static int probes_failed(const struct job *j)
+{
+    return j->probes != NULL && j->err != NULL &&
+           strstr(j->err->msg, PROBE_FILE) != NULL;
+}
+
+/* Compiles the file with the probes; when they do not compile (the scan
+ * named something that is not a function after preprocessing), without
+ * them: the signatures are then asked for by name (sig_again()). */
+static int compile_probed(struct job *j, int bind_undef)
+{
+    int rc = compile_once(j, bind_undef);
+
+    if (rc == HR_ECOMPILE && probes_failed(j)) {
+        hr_jit_reset_code(j->m);
+        hr_jit_diag_restart(j->d);
+        if (j->err != NULL)
+            j->err->msg[0] = '\0';
+        j->probes = NULL;
+        rc = compile_once(j, bind_undef);
+    }
+    return rc;
+}
+
+/* Tasks whose signature is unknown (no probe: the scan missed them, or
+ * the probes were dropped): compile once more with a probe for each by
+ * name.  Returns 0 or a compile's code. */
+static int sig_again(struct job *j, int bind_undef)
+{
+    struct hr_module *m = j->m;
+    struct hr_sig_fn *fns = NULL;
+    char *probes = NULL;
+    int n = 0;
+    int i;
+    int rc = 0;
+
+    for (i = 0; i < m->ntasks; i++)
+        n += m->tasks[i].sig < 0;
+    if (n == 0)
+        return 0;
+    fns = calloc((size_t)n, sizeof *fns);
+    if (fns == NULL)
+        return HR_ENOMEM;
+    for (i = 0, n = 0; i < m->ntasks; i++) {
+        if (m->tasks[i].sig < 0)
+            fns[n++].name = m->tasks[i].name;     /* borrowed */
+    }
+    probes = hr_sig_probes(fns, n);
+    free(fns);
+    if (probes == NULL)
+        return HR_ENOMEM;
+    hr_jit_reset_code(m);
+    hr_jit_diag_restart(j->d);
+    j->probes = probes;
+    rc = compile_once(j, bind_undef);
+    if (rc == HR_ECOMPILE && probes_failed(j)) {
+        /* cannot be asked: take them for double NAME(const struct
+         * hr_array *), as hotrun always did */
+        hr_jit_reset_code(m);
+        hr_jit_diag_restart(j->d);
+        if (j->err != NULL)
+            j->err->msg[0] = '\0';
+        j->probes = NULL;
+        rc = compile_once(j, bind_undef);
+        for (i = 0; rc == 0 && i < m->ntasks; i++)
+            m->tasks[i].sig = HR_SIG_CODE(HR_RET_DOUBLE, 1);
+    }
+    j->probes = NULL;
+    free(probes);
+    return rc;
+}
+
 static void job_compile(struct job *j)
 {
     struct hr_module *m = j->m;
-    int rc = compile_once(j, 0);
+    struct hr_sig_fn *fns = NULL;
+    char *probes = NULL;
+    int nfns = 0;
+    int bind = 0;
+    int rc;
+
+    if (hr_sig_scan(m->source, m->source_len, &fns, &nfns) == 0)
+        probes = hr_sig_probes(fns, nfns);
+    j->probes = probes;
+    rc = compile_probed(j, 0);
 
     if (rc == HR_ECOMPILE && hr_tcc_sandbox_note() == NULL &&
         j->d->nerrors == j->d->nundef && resolvable(j->d)) {
@@ -239,10 +348,19 @@ static void job_compile(struct job *j)
         hr_jit_reset_code(m);
         hr_jit_diag_restart(j->d);
         m->uses_libc_fallback = 1;
-        rc = compile_once(j, 1);
+        bind = 1;
+        j->probes = probes;
+        rc = compile_probed(j, 1);
     }
+    if (rc == 0)
+        rc = sig_again(j, bind);
+    if (rc == 0)
+        rc = hr_jit_sort_out(m, fns, nfns);
     if (rc == HR_ECOMPILE)
         report_undefined(m, j->d, j->err);
+    j->probes = NULL;
+    free(probes);
+    hr_sig_free(fns, nfns);
     j->rc = rc;
 }
 
@@ -470,8 +588,13 @@ int hr_jit_compile(const char *path, const struct hr_jit_opts *opts,
     if (rc != 0)
         goto out;
     if (m->ntasks == 0) {
-        hr_err_set(err, "%s: defines no task (a task is a non-static "
-                   "function: double NAME(const struct hr_array *a))", path);
+        if (m->nothers > 0)
+            hr_err_set(err, "%s: defines no task: %s (line %d) is not one "
+                       "(a task is a non-static function: %s)", path,
+                       m->others[0].decl, m->others[0].line, HR_SIG_FORMS);
+        else
+            hr_err_set(err, "%s: defines no task (a task is a non-static "
+                       "function: %s)", path, HR_SIG_FORMS);
         rc = HR_ECOMPILE;
         goto out;
     }

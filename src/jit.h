@@ -58,9 +58,18 @@ typedef double (*hr_combine_fn)(double acc, double v);
 
 struct hr_task {
     char *name;                 /* owned by the module */
-    hr_task_fn fn;
+    hr_task_fn fn;              /* to be called as sig says (invoke.h) */
+    int sig;                    /* HR_SIG_CODE(ret, takes_array): sig.h */
     int combine;                /* HR_COMBINE(NAME, kind): kind, or 0 */
     hr_combine_fn combine_fn;   /* NAME__combine, or NULL */
+};
+
+/* A non-static function of the file that is not a task (another
+ * signature): run of it says so. */
+struct hr_nontask {
+    char *name;                 /* owned by the module */
+    char *decl;                 /* owned: as the source writes it */
+    int line;
 };
 
 struct hr_module {
@@ -68,6 +77,8 @@ struct hr_module {
     char *realpath;             /* owned: canonical path, the module's key */
     struct hr_task *tasks;      /* owned; in definition order */
     int ntasks;
+    struct hr_nontask *others;  /* owned: functions that are not tasks */
+    int nothers;
     double compile_ms;
     struct timespec compiled_at;    /* CLOCK_REALTIME */
     uint64_t hash;              /* of the source text that was compiled */
@@ -94,6 +105,10 @@ struct hr_module {
  * during the compile). */
 int hr_jit_compile(const char *path, const struct hr_jit_opts *opts,
                    struct hr_module **out, struct hr_err *err);
+
+/* The function called name that is not a task, or NULL. */
+const struct hr_nontask *hr_jit_find_other(const struct hr_module *m,
+                                           const char *name);
 
 /* Frees m and its code; accepts NULL.  Its task pointers die with it. */
 void hr_jit_free(struct hr_module *m);

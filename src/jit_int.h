@@ -10,6 +10,7 @@
 #include "err.h"
 #include "jit.h"
 #include "lines.h"
+#include "sig.h"
 
 /* Reads the task file path (a regular file of at most HR_JIT_MAX_FILE
  * bytes) into *out (owned, NUL-terminated) and *len.  Returns 0, HR_ENOENT,
@@ -31,6 +32,12 @@ void hr_jit_on_symbol(void *ctx, const char *name, const void *val);
 
 /* Puts m's tasks in the order of their code (definition order). */
 void hr_jit_sort_tasks(struct hr_module *m);
+
+/* Moves the functions whose signature is not a task's (sig == 0) from
+ * m's tasks to m's others, with their declarations from fns (the scan of
+ * the source).  Returns 0 or HR_ENOMEM. */
+int hr_jit_sort_out(struct hr_module *m, const struct hr_sig_fn *fns,
+                    int nfns);
 
 /* Frees m's tasks and code; the code stops being task code first. */
 void hr_jit_reset_code(struct hr_module *m);

@@ -159,6 +159,13 @@ void hr_jit_reset_code(struct hr_module *m)
     free(m->tasks);
     m->tasks = NULL;
     m->ntasks = 0;
+    for (i = 0; i < m->nothers; i++) {
+        free(m->others[i].name);
+        free(m->others[i].decl);
+    }
+    free(m->others);
+    m->others = NULL;
+    m->nothers = 0;
     if (m->code != NULL) {
         /* no reader may take it for task code once it is gone */
         hr_coderange_remove((uintptr_t)m->code, m->text_end);
@@ -193,6 +200,57 @@ const struct hr_task *hr_jit_find(const struct hr_module *m,
             return &m->tasks[i];
     }
     return NULL;
+}
+
+const struct hr_nontask *hr_jit_find_other(const struct hr_module *m,
+                                           const char *name)
+{
+    int i;
+
+    for (i = 0; i < m->nothers; i++) {
+        if (strcmp(m->others[i].name, name) == 0)
+            return &m->others[i];
+    }
+    return NULL;
+}
+
+int hr_jit_sort_out(struct hr_module *m, const struct hr_sig_fn *fns,
+                    int nfns)
+{
+    int n = 0;
+    int i, k;
+
+    for (i = 0; i < m->ntasks; i++)
+        n += m->tasks[i].sig == 0;
+    if (n == 0)
+        return 0;
+    m->others = calloc((size_t)n, sizeof *m->others);
+    if (m->others == NULL)
+        return HR_ENOMEM;
+    for (i = 0, k = 0; i < m->ntasks; i++) {
+        struct hr_task *t = &m->tasks[i];
+        const char *decl = t->name;
+        int line = 0;
+        int j;
+
+        if (t->sig != 0) {
+            m->tasks[k++] = *t;
+            continue;
+        }
+        for (j = 0; j < nfns; j++) {
+            if (strcmp(fns[j].name, t->name) == 0) {
+                decl = fns[j].decl;
+                line = fns[j].line;
+            }
+        }
+        m->others[m->nothers].name = t->name;   /* taken */
+        m->others[m->nothers].decl = strdup(decl);
+        m->others[m->nothers].line = line;
+        if (m->others[m->nothers++].decl == NULL)
+            return HR_ENOMEM;
+    }
+    m->ntasks = k;
+    return 0;
 }
 
 int hr_jit_contains(const struct hr_module *m, uintptr_t pc)

@@ -38,6 +38,7 @@
 #include "hotrun.h"
 
 struct hr_resident;
+struct hr_runout;
 
 /* The kind of memory access that faulted. */
 enum {
@@ -77,7 +78,12 @@ struct hr_run {
                                           const struct hr_array *view);
     /* Progress of a long task; may be NULL. */
     void (*progress)(void *ud, int64_t done, int64_t total);
+    /* A block kept across runs (hr_keep()), or NULL with why set. */
+    void *(*keep)(void *ud, const char *key, size_t nbytes, char *why,
+                  size_t wlen);
     void *ud;
+    /* What the run makes and reads (runout.h); may be NULL. */
+    struct hr_runout *out;
 
     /* ---- state: run.c's and guard.c's during the run ---- */
     atomic_int first_rc;        /* 0, the first event's code, or

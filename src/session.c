@@ -28,6 +28,11 @@ int hr_session_open(const struct hr_session_hooks *hooks,
         return HR_ENOMEM;
     s->current = -1;
     s->include_dir = HR_INCLUDE_DIR;
+    s->ro = hr_runout_new();
+    if (s->ro == NULL) {
+        free(s);
+        return HR_ENOMEM;
+    }
     hr_pool_start(0);
     if (hooks != NULL)
         s->hooks = *hooks;
@@ -41,10 +46,17 @@ void hr_session_close(struct hr_session *s)
 
     if (s == NULL)
         return;
-    for (i = 0; i < s->narrays; i++)
+    for (i = 0; i < s->narrays; i++) {
         hr_array_free(s->arrays[i].r);
+        free(s->arrays[i].made_by);
+    }
     for (i = 0; i < s->nmods; i++)
         hr_jit_free(s->mods[i]);
+    for (i = 0; i < s->noutputs; i++)
+        free(s->outputs[i]);
+    free(s->outputs);
+    hr_session_keeps_free(s);
+    hr_runout_free(s->ro);
     free(s->arrays);
     free(s->mods);
     free(s);

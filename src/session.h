@@ -1,7 +1,7 @@
 /* session.h - the session's state, shared by the files that implement
  * libhotrun.h's session functions (session.c: opening, settings;
  * session_array.c: arrays; session_mod.c: modules and task names;
- * session_run.c: runs).  Nothing outside the engine includes it: clients
+ * session_run.c: runs; session_made.c: what runs make and keep).  Nothing outside the engine includes it: clients
  * see struct hr_session as an opaque type.
  */
 #ifndef HR_SESSION_H
@@ -10,10 +10,23 @@
 #include "libhotrun.h"
 #include "array.h"
 #include "jit.h"
+#include "runout.h"
+#include <time.h>
 
 struct slot {
     struct hr_resident *r;          /* owned */
     double load_ms;
+    char *made_by;                  /* owned: the task that made it, or
+                                       NULL (loaded from a file) */
+    struct timespec made_at;        /* CLOCK_REALTIME */
+};
+
+/* A block kept across runs and reloads (hr_keep()). */
+struct keep {
+    char *key;                      /* owned */
+    void *data;                     /* shared mapping (bigmem.h) */
+    size_t nbytes;
+    size_t map_len;
 };
 
 struct hr_session {
@@ -29,11 +42,38 @@ struct hr_session {
     const char *include_dir;        /* static */
     const char *progress_label;     /* borrowed for a load */
     struct hr_shard shard;          /* which slab of each array to hold */
+    struct hr_runout *ro;           /* owned: what the run at hand makes */
+    struct keep *keeps;             /* owned */
+    int nkeeps;
+    char **outputs;                 /* owned: names the last run made */
+    int noutputs;
     int (*source_fn)(void *ud, const char *path, struct hr_source *out);
     void *source_ud;
 };
 
 /* Milliseconds on CLOCK_MONOTONIC. */
 double hr_session_now_ms(void);
+
+/* Makes room for n more arrays.  Returns 0 or HR_ENOMEM. */
+int hr_session_reserve(struct hr_session *s, int n);
+
+/* Puts r in the session under its name (room made by
+ * hr_session_reserve()), replacing an array of that name; takes r.
+ * Returns its index. */
+int hr_session_keep_array(struct hr_session *s, struct hr_resident *r,
+                          double load_ms);
+
+/* session_made.c: the run's hr_keep() (struct hr_run's keep). */
+void *hr_session_keep_fn(void *ud, const char *key, size_t nbytes,
+                         char *why, size_t wlen);
+
+/* After a run: makes what it made resident and keeps what it kept
+ * (rc == 0), or drops it; then empties s->ro.  *bytes grows by the bytes
+ * of the arrays it made. */
+void hr_session_made_end(struct hr_session *s, int rc, const char *task,
+                         double *bytes);
+
+/* Frees the kept blocks. */
+void hr_session_keeps_free(struct hr_session *s);
 
 #endif

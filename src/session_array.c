@@ -56,6 +56,8 @@ int hr_session_array_info(const struct hr_session *s, int i,
     out->view = &r->view;
     out->is_default = i == s->current;
     out->load_ms = s->arrays[i].load_ms;
+    out->made_by = s->arrays[i].made_by;
+    out->made_at = s->arrays[i].made_at;
     out->format = r->format != NULL ? r->format : "npy";
     out->origin = r->origin;
     out->ncolumns = r->ncolumns;
@@ -63,22 +65,6 @@ int hr_session_array_info(const struct hr_session *s, int i,
     out->nattrs = r->nattrs;
     out->attrs = (const char *const *)r->attrs;
     return 0;
-}
-
-static int valid_name(const char *p, size_t n)
-{
-    size_t i;
-
-    if (n == 0)
-        return 0;
-    for (i = 0; i < n; i++) {
-        char c = p[i];
-
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
-            return 0;
-    }
-    return 1;
 }
 
 static void load_progress(void *ud, int64_t done, int64_t total)
@@ -89,15 +75,14 @@ static void load_progress(void *ud, int64_t done, int64_t total)
         s->hooks.progress(s->hooks.ud, s->progress_label, done, total);
 }
 
-/* Puts r in the session under its name, replacing an array of that name;
- * takes r.  The caller has made room (reserve()).  Returns r's index. */
-static int keep_array(struct hr_session *s, struct hr_resident *r,
-                      double ms)
+int hr_session_keep_array(struct hr_session *s, struct hr_resident *r,
+                          double ms)
 {
     int i = hr_session_find_array(s, r->name);
 
     if (i >= 0) {
         hr_array_free(s->arrays[i].r);
+        free(s->arrays[i].made_by);
     } else {
         i = s->narrays++;
         if (s->current < 0)
@@ -105,6 +90,8 @@ static int keep_array(struct hr_session *s, struct hr_resident *r,
     }
     s->arrays[i].r = r;
     s->arrays[i].load_ms = ms;
+    s->arrays[i].made_by = NULL;
+    memset(&s->arrays[i].made_at, 0, sizeof s->arrays[i].made_at);
     return i;
 }
 
@@ -113,9 +100,7 @@ int hr_load_args_delimiter(struct hr_load_args *args, const char *s)
     return hr_csv_parse_delimiter(s, &args->delimiter) != 0 ? HR_EINVAL : 0;
 }
 
-/* Room for n more arrays, so that registering them cannot fail half way.
- * Returns 0 or HR_ENOMEM. */
-static int reserve(struct hr_session *s, int n)
+int hr_session_reserve(struct hr_session *s, int n)
 {
     struct slot *grown = realloc(s->arrays, (size_t)(s->narrays + n) *
                                  sizeof *grown);
@@ -147,7 +132,7 @@ int hr_session_load(struct hr_session *s, const char *spec,
         *indexes = NULL;
     if (n != NULL)
         *n = 0;
-    if (eq != NULL && valid_name(spec, (size_t)(eq - spec))) {
+    if (eq != NULL && hr_name_valid(spec, (size_t)(eq - spec))) {
         name = strndup(spec, (size_t)(eq - spec));
         if (name == NULL)
             return HR_ENOMEM;
@@ -180,14 +165,14 @@ int hr_session_load(struct hr_session *s, const char *spec,
         return rc;
     ms = hr_session_now_ms() - t0;
     idx = calloc((size_t)l.n, sizeof *idx);
-    if (idx == NULL || reserve(s, l.n) != 0) {
+    if (idx == NULL || hr_session_reserve(s, l.n) != 0) {
         free(idx);
         hr_array_list_free(&l);
         hr_err_set(err, "%s: out of memory", path);
         return HR_ENOMEM;
     }
     for (i = 0; i < l.n; i++) {
-        idx[i] = keep_array(s, l.items[i], ms);
+        idx[i] = hr_session_keep_array(s, l.items[i], ms);
         l.items[i] = NULL;          /* taken */
     }
     hr_array_list_free(&l);

@@ -7,6 +7,7 @@
 #include "session.h"
 #include "api.h"
 #include "diag.h"
+#include "sig.h"
 
 /* ---- modules ---- */
 
@@ -204,6 +205,19 @@ int hr_session_find_task(const struct hr_session *s, const char *spec,
         }
         found_m = i;
         found_t = (int)(t - s->mods[i]->tasks);
+    }
+    for (i = 0; found_m < 0 && i < s->nmods; i++) {
+        const struct hr_nontask *o = NULL;
+
+        if (flen > 0 && !module_matches(s->mods[i], spec, flen))
+            continue;
+        o = hr_jit_find_other(s->mods[i], name);
+        if (o == NULL)
+            continue;
+        hr_err_set(err, "run: '%s' is not a task: it is %s (%s:%d); a task "
+                   "is %s", name, o->decl, s->mods[i]->path, o->line,
+                   HR_SIG_FORMS);
+        return HR_EINVAL;
     }
     if (found_m < 0) {
         if (s->nmods == 0)

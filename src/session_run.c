@@ -7,7 +7,9 @@
 #include "session.h"
 #include "api.h"
 #include "guard.h"
+#include "invoke.h"
 #include "run.h"
+#include "sig.h"
 
 /* ---- runs ---- */
 
@@ -16,7 +18,25 @@ static const struct hr_array *lookup(void *ud, const char *name)
     struct hr_session *s = ud;
     int i = hr_session_find_array(s, name);
 
-    return i >= 0 ? &s->arrays[i].r->view : NULL;
+    if (i < 0)
+        return NULL;
+    hr_runout_read(s->ro, i);     /* its bytes count in the run's GB/s */
+    return &s->arrays[i].r->view;
+}
+
+/* The bytes of the arrays the run read: the default one when the task
+ * takes it (current, else -1) and those it got by name (the arrays it
+ * made are added after). */
+static double bytes_read(const struct hr_session *s, int current)
+{
+    double b = 0;
+    int i;
+
+    for (i = 0; i < s->narrays; i++) {
+        if (i == current || (i < HR_RUNOUT_READS && s->ro->read[i]))
+            b += (double)s->arrays[i].r->view.nbytes;
+    }
+    return b;
 }
 
 /* The resident behind a view a task holds (hr_col_index()). */
@@ -107,12 +127,39 @@ int hr_session_run(struct hr_session *s, const char *spec, int argc,
     go.locate = locate;
     go.array_at = array_at;
     go.ud = s;
+    run.keep = hr_session_keep_fn;
+    run.out = s->ro;
+    if (hr_runout_begin(s->ro, s->isolate) != 0) {
+        hr_err_set(err, "run: %s: no memory for what an isolated run "
+                   "makes", task->name);
+        return HR_ENOMEM;
+    }
+    hr_invoke_set(task);
     t0 = hr_session_now_ms();
-    rc = hr_guard_call(&run, task->fn, &arr->view, &go, &value, err);
+    rc = hr_guard_call(&run, hr_invoke_task, &arr->view, &go, &value, err);
     res->ms = hr_session_now_ms() - t0;
+    hr_invoke_set(NULL);
     task_progress(s, 0, 0);
-    res->value = value;
-    res->bytes = (double)arr->view.nbytes;
+    if (rc == 0) {
+        struct hr_value v;
+
+        hr_invoke_value(task->sig, value, &v);
+        res->kind = v.kind == HR_VALUE_INT ? HR_RESULT_INT
+                  : v.kind == HR_VALUE_UINT ? HR_RESULT_UINT
+                  : v.kind == HR_VALUE_VOID ? HR_RESULT_VOID
+                  : HR_RESULT_DOUBLE;
+        res->value = v.f;
+        res->ivalue = v.i;
+        res->uvalue = v.u;
+    }
+    res->bytes = bytes_read(s, HR_SIG_TAKES_ARRAY(task->sig) ? s->current
+                                                             : -1);
+    res->unused_from = -1;
+    if (rc == 0 && !s->ro->nargs_asked && s->ro->args_read < argc)
+        res->unused_from = s->ro->args_read;
+    hr_session_made_end(s, rc, task->name, &res->bytes);
+    res->noutputs = s->noutputs;
+    res->outputs = (const char *const *)s->outputs;
     return rc;
 }
 

@@ -54,6 +54,8 @@ int hr_cmd_load(struct hr_cli *, int, char **, struct hr_record *);
 int hr_cmd_arrays(struct hr_cli *, int, char **, struct hr_record *);
 int hr_cmd_use(struct hr_cli *, int, char **, struct hr_record *);
 int hr_cmd_checksum(struct hr_cli *, int, char **, struct hr_record *);
+int hr_cmd_keeps(struct hr_cli *, int, char **, struct hr_record *);
+int hr_cmd_forget(struct hr_cli *, int, char **, struct hr_record *);
 
 /* cmd_view.c: looking at arrays */
 int hr_cmd_show(struct hr_cli *, int, char **, struct hr_record *);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "out.h"
 
@@ -165,6 +166,19 @@ static void details(const struct hr_array_info *a, struct hr_record *rec)
         hr_text_printf(&rec->text, "    attribute %s\n", a->attrs[i]);
 }
 
+/* How a came: "mmap", "read", ..., or "made 14:03:12" (by a task). */
+static const char *how(const struct hr_array_info *a, char *buf,
+                       size_t len)
+{
+    struct tm tm;
+
+    if (a->made_by == NULL)
+        return a->how;
+    localtime_r(&a->made_at.tv_sec, &tm);
+    strftime(buf, len, "made %H:%M:%S", &tm);
+    return buf;
+}
+
 int hr_cmd_arrays(struct hr_cli *cli, int argc, char **argv,
                   struct hr_record *rec)
 {
@@ -186,18 +200,20 @@ int hr_cmd_arrays(struct hr_cli *cli, int argc, char **argv,
         struct hr_array_info a;
         char shape[HR_SHAPE_TXT], where[64];
 
+        char made[32];
+
         hr_session_array_info(cli->s, i, &a);
         whole_shape(a.view, shape, sizeof shape, where, sizeof where);
         wname = width(wname, a.name);
         wshape = width(wshape, shape);
-        whow = width(whow, a.how);
+        whow = width(whow, how(&a, made, sizeof made));
     }
     hr_text_printf(&rec->text, "  %-*s  %-10s  %-*s  %12s  %-*s  %s\n",
                    wname, "name", "dtype", wshape, "shape", "bytes", whow,
                    "loaded", "file");
     for (i = 0; i < n; i++) {
         struct hr_array_info a;
-        char shape[HR_SHAPE_TXT], where[64];
+        char shape[HR_SHAPE_TXT], where[64], made[32];
         int64_t nbytes;
 
         hr_session_array_info(cli->s, i, &a);
@@ -206,7 +222,8 @@ int hr_cmd_arrays(struct hr_cli *cli, int argc, char **argv,
         hr_text_printf(&rec->text, "%c %-*s  %-10s  %-*s  %12lld  %-*s  "
                        "%s%s%s\n", a.is_default ? '*' : ' ', wname, a.name,
                        hr_dtype_name(a.view->dtype), wshape, shape,
-                       (long long)nbytes, whow, a.how, a.path,
+                       (long long)nbytes, whow, how(&a, made, sizeof made),
+                       a.path,
                        (a.view->flags & HR_C_CONTIGUOUS) ||
                        a.view->ndim < 2 ? "" : " (fortran order)", where);
         if (verbose)
@@ -247,5 +264,43 @@ int hr_cmd_checksum(struct hr_cli *cli, int argc, char **argv,
     hr_session_array_info(cli->s, hr_session_find_array(cli->s, name), &a);
     hr_text_printf(&rec->text, "%s %016llx\n", a.name,
                    (unsigned long long)sum);
+    return HR_CMD_OK;
+}
+
+int hr_cmd_keeps(struct hr_cli *cli, int argc, char **argv,
+                 struct hr_record *rec)
+{
+    int n = hr_session_nkeeps(cli->s);
+    int i;
+
+    (void)argc;
+    (void)argv;
+    if (n == 0) {
+        hr_record_note(rec, "nothing is kept (a task keeps a block with "
+                       "hr_keep(KEY, BYTES))");
+        return HR_CMD_OK;
+    }
+    for (i = 0; i < n; i++) {
+        struct hr_keep_info k;
+        char size[32];
+
+        hr_session_keep_info(cli->s, i, &k);
+        hr_out_format_bytes((double)k.nbytes, size, sizeof size);
+        hr_text_printf(&rec->text, "  %-20s %10zu bytes (%s)\n", k.key,
+                       k.nbytes, size);
+    }
+    return HR_CMD_OK;
+}
+
+int hr_cmd_forget(struct hr_cli *cli, int argc, char **argv,
+                  struct hr_record *rec)
+{
+    struct hr_err err = { { 0 } };
+
+    (void)argc;
+    if (hr_session_forget(cli->s, argv[1], &err) != 0) {
+        hr_record_input_error(rec, "%s", err.msg);
+        return HR_CMD_ERR;
+    }
     return HR_CMD_OK;
 }

@@ -75,6 +75,34 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* "made row_means (5000 float64), hist (50 int64)" */
+static void note_made(struct hr_record *rec, const struct hr_run_result *res)
+{
+    struct hr_text t = HR_TEXT_INIT;
+    int i;
+
+    for (i = 0; i < res->noutputs; i++)
+        hr_text_printf(&t, "%s%s", i > 0 ? ", " : "", res->outputs[i]);
+    hr_record_note(rec, "%s made %s", rec->function != NULL ? rec->function
+                                                            : "the task",
+                   t.s != NULL ? t.s : "");
+    hr_text_free(&t);
+}
+
+/* "run: arguments not used by f: 7 x" (a typo, or one too many) */
+static void note_unused(struct hr_record *rec, int n, char **args)
+{
+    struct hr_text t = HR_TEXT_INIT;
+    char *w = hr_words_join(n, args);
+
+    hr_text_printf(&t, "run: %s did not use the argument%s %s",
+                   rec->function != NULL ? rec->function : "the task",
+                   n > 1 ? "s" : "", w != NULL ? w : "");
+    free(w);
+    hr_record_set(&rec->warnings, t.s);
+    hr_text_free(&t);
+}
+
 /* Runs spec n times with args into rec (a run record). */
 static int run_into(struct hr_cli *cli, const char *spec, long n, int argc,
                     char **argv, struct hr_record *rec)
@@ -139,8 +167,21 @@ static int run_into(struct hr_cli *cli, const char *spec, long n, int argc,
         snprintf(timing, sizeof timing, "min %s / median %s / max %s over "
                  "%ld runs, %s", lo, t, hi, n, rate);
     }
+    if (res.noutputs > 0) {
+        rec->outputs = calloc((size_t)res.noutputs, sizeof *rec->outputs);
+        for (i = 0; rec->outputs != NULL && i < res.noutputs; i++) {
+            rec->outputs[i] = strdup(res.outputs[i]);
+            rec->noutputs += rec->outputs[i] != NULL;
+        }
+        note_made(rec, &res);
+    }
+    if (res.unused_from >= 0 && res.unused_from < argc)
+        note_unused(rec, argc - res.unused_from, argv + res.unused_from);
     rec->has_result = 1;
+    rec->result_kind = res.kind;
     rec->result = res.value;
+    rec->iresult = res.ivalue;
+    rec->uresult = res.uvalue;
     rec->bytes = res.bytes;
     rec->run_ms = n == 1 ? res.ms : times[n / 2];
     hr_record_set(&rec->timing, timing);

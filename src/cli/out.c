@@ -259,6 +259,20 @@ void hr_out_result_text(int color, const char *prefix, const char *task,
     fflush(stdout);
 }
 
+void hr_out_done(int color, const char *prefix, const char *task,
+                 const char *timing)
+{
+    hr_out_fresh_line();
+    if (prefix == NULL)
+        prefix = "";
+    if (color)
+        printf("%s" CYAN "%s" RESET " done  " DIM "(%s)" RESET "\n",
+               prefix, task, timing);
+    else
+        printf("%s%s done  (%s)\n", prefix, task, timing);
+    fflush(stdout);
+}
+
 void hr_out_note(int color, const char *fmt, ...)
 {
     va_list ap;

@@ -48,6 +48,10 @@ void hr_out_result(int color, const char *prefix, const char *task,
 void hr_out_result_text(int color, const char *prefix, const char *task,
                         const char *value, const char *timing);
 
+/* "PREFIXTASK done  (TIMING)": a task that returns nothing. */
+void hr_out_done(int color, const char *prefix, const char *task,
+                 const char *timing);
+
 /* A compiler's warnings, w as it is, on stderr (yellow with color);
  * nothing when w is NULL or empty. */
 void hr_out_warnings(int color, const char *w);

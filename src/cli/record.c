@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "libhotrun.h"
 #include "out.h"
 
 /* ---- the record ---- */
@@ -29,7 +30,11 @@ void hr_record_fini(struct hr_record *r)
     int argc = r->argc;
     char **argv = r->argv;
     int quiet = r->quiet;
+    int i;
 
+    for (i = 0; i < r->noutputs; i++)
+        free(r->outputs[i]);
+    free(r->outputs);
     free(r->file);
     free(r->function);
     free(r->timing);
@@ -100,6 +105,24 @@ void hr_record_note(struct hr_record *r, const char *fmt, ...)
     va_start(ap, fmt);
     set_vf(&r->note, fmt, ap);
     va_end(ap);
+}
+
+void hr_record_result_text(const struct hr_record *r, char *buf,
+                           size_t len)
+{
+    switch (r->result_kind) {
+    case HR_RESULT_INT:
+        snprintf(buf, len, "%lld", (long long)r->iresult);
+        break;
+    case HR_RESULT_UINT:
+        snprintf(buf, len, "%llu", (unsigned long long)r->uresult);
+        break;
+    case HR_RESULT_VOID:
+        snprintf(buf, len, "done");
+        break;
+    default:
+        hr_out_format_value(r->result, buf, len);
+    }
 }
 
 /* ---- JSON ---- */
@@ -212,7 +235,22 @@ void hr_record_json(const struct hr_record *r, FILE *f)
         json_str(f, argv[i]);
     }
     fprintf(f, "], \"ok\": %s, \"result\": ", r->ok ? "true" : "false");
-    json_num(f, r->result, r->ok && r->has_result);
+    if (r->ok && r->has_result && r->result_kind == HR_RESULT_INT)
+        fprintf(f, "%lld", (long long)r->iresult);
+    else if (r->ok && r->has_result && r->result_kind == HR_RESULT_UINT)
+        fprintf(f, "%llu", (unsigned long long)r->uresult);
+    else
+        json_num(f, r->result, r->ok && r->has_result &&
+                               r->result_kind != HR_RESULT_VOID);
+    fputs(", \"outputs\": [", f);
+    for (i = 0; r->ok && i < r->noutputs; i++) {
+        if (i > 0)
+            fputs(", ", f);
+        json_str(f, r->outputs[i]);
+    }
+    fputs("]", f);
+    fputs(", \"bytes\": ", f);
+    json_num(f, r->bytes, r->ok && r->kind == HR_REC_RUN && r->has_result);
     fputs(", \"compile_ms\": ", f);
     json_num(f, r->compile_ms, r->compile_ms >= 0);
     fputs(", \"run_ms\": ", f);

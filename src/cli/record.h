@@ -13,6 +13,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "text.h"
@@ -56,8 +57,13 @@ struct hr_record {
     int targc;                  /* the task's arguments (borrowed) */
     char **targv;
     int has_result;
-    double result;
+    int result_kind;            /* enum hr_result_kind (libhotrun.h) */
+    double result;              /* the value (integers converted) */
+    int64_t iresult;            /* HR_RESULT_INT: exactly */
+    uint64_t uresult;           /* HR_RESULT_UINT: exactly */
     int show_file;              /* text: "file: task = value" */
+    char **outputs;             /* owned: names of the arrays it made */
+    int noutputs;
     double compile_ms;          /* < 0: not compiled by this command */
     double run_ms;              /* < 0: did not run */
     char *timing;               /* owned: "(8.2 ms, 24 GB/s)" text */
@@ -100,8 +106,14 @@ void hr_record_parts_free(struct hr_record *r);
 /* Sets an owned string field (*field) to a copy of s (NULL allowed). */
 void hr_record_set(char **field, const char *s);
 
+/* The result of a run as text: the value as Python would print it, an
+ * integer exactly, "done" for a void task.  Into buf. */
+void hr_record_result_text(const struct hr_record *r, char *buf,
+                           size_t len);
+
 /* Writes r as one JSON object and a newline to f.  Every record has the
- * keys source, line, command, file, function, args, ok, result,
+ * keys source, line, command, file, function, args, ok, result, outputs,
+ * bytes (what a run read: the arrays it took, got by name and made),
  * compile_ms, run_ms, error (null where they do not apply), output when
  * the command showed text, and ranks (each rank's rank, ok, result,
  * run_ms and error) for a run over MPI ranks.  The output is valid UTF-8 whatever the

@@ -81,10 +81,16 @@ void hr_report(const struct hr_cli *cli, const struct hr_record *r)
         prefix[0] = '\0';
         if (r->show_file && r->file != NULL)
             snprintf(prefix, sizeof prefix, "%s: ", r->file);
-        if (r->has_result)
-            hr_out_result(cli->color, prefix, r->function, r->result,
-                          r->timing != NULL ? r->timing : "");
-        else
+        if (r->has_result && r->result_kind == HR_RESULT_VOID)
+            hr_out_done(cli->color, prefix, r->function,
+                        r->timing != NULL ? r->timing : "");
+        else if (r->has_result) {
+            char v[64];
+
+            hr_record_result_text(r, v, sizeof v);
+            hr_out_result_text(cli->color, prefix, r->function, v,
+                               r->timing != NULL ? r->timing : "");
+        } else
             report_parts(cli, prefix, r);
     }
 }

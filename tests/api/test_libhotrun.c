@@ -246,6 +246,54 @@ static void test_api_runs_take_arguments_and_survive_crashes(void **state)
     assert_non_null(strstr(err.msg, "'nope'"));
 }
 
+/* results by signature, arrays made on success only, kept blocks */
+static void test_api_results_outputs_and_keeps(void **state)
+{
+    struct fx *f = *state;
+    struct hr_run_result res;
+    struct hr_array_info a;
+    struct hr_keep_info k;
+    struct hr_err err = { { 0 } };
+    char *args[] = { "1", "2" };
+    int i;
+
+    write_file(in(f, "k.c"), "#include \"hotrun.h\"\n"
+               "int64_t n(const struct hr_array *a)\n"
+               "{ int64_t *c = hr_keep(\"c\", 8); ++*c;\n"
+               "  return a->size * 1000000000000LL + *c; }\n"
+               "void make(const struct hr_array *a)\n"
+               "{ double *d = hr_new_like(\"twice\", a); int64_t i;\n"
+               "  for (i = 0; i < a->size; i++) d[i] = 2 * hr_at(a, i);\n"
+               "  if (hr_arg_f64(0, 0) > 0) hr_fail(\"asked to fail\"); }\n");
+    assert_int_equal(hr_session_reload(f->s, in(f, "k.c"), NULL, &err), 0);
+    assert_int_equal(hr_session_run(f->s, "n", 0, NULL, &res, &err), 0);
+    assert_int_equal(res.kind, HR_RESULT_INT);
+    assert_true(res.ivalue == 12000000000001LL);
+    assert_int_equal(hr_session_run(f->s, "n", 2, args, &res, &err), 0);
+    assert_true(res.ivalue == 12000000000002LL);
+    assert_int_equal(res.unused_from, 0);
+    assert_int_equal(hr_session_nkeeps(f->s), 1);
+    assert_int_equal(hr_session_keep_info(f->s, 0, &k), 0);
+    assert_string_equal(k.key, "c");
+    assert_int_equal(k.nbytes, 8);
+    /* a failed run makes nothing */
+    assert_int_equal(hr_session_run(f->s, "make", 1, args, &res, &err),
+                     HR_EFAIL);
+    assert_int_equal(hr_session_find_array(f->s, "twice"), -1);
+    assert_int_equal(hr_session_run(f->s, "make", 0, NULL, &res, &err), 0);
+    assert_int_equal(res.kind, HR_RESULT_VOID);
+    assert_int_equal(res.noutputs, 1);
+    assert_string_equal(res.outputs[0], "twice");
+    i = hr_session_find_array(f->s, "twice");
+    assert_true(i > 0);
+    assert_int_equal(hr_session_array_info(f->s, i, &a), 0);
+    assert_string_equal(a.made_by, "make");
+    assert_true(((const double *)a.view->data)[11] == 22.0);
+    assert_int_equal(hr_session_forget(f->s, "c", &err), 0);
+    assert_int_equal(hr_session_nkeeps(f->s), 0);
+    assert_int_equal(hr_session_forget(f->s, "c", &err), HR_ENOENT);
+}
+
 static void test_api_task_specs_split_at_the_last_colon(void **state)
 {
     const char *task = NULL;
@@ -409,6 +457,7 @@ int main(void)
         T(test_api_reload_keeps_last_good_module),
         T(test_api_undefined_symbol_names_its_line),
         T(test_api_runs_take_arguments_and_survive_crashes),
+        T(test_api_results_outputs_and_keeps),
         T(test_api_task_specs_split_at_the_last_colon),
         T(test_api_settings),
         T(test_api_many_reloads),
