@@ -6,8 +6,9 @@
 One hotrun process (build/hotrun) with a 32 MB float64 array resident,
 driven through a pipe as a script would:
 
-1. N (10,000) cycles of `reload` + `run` of a small task file, rewritten
-   every 100 cycles so that the module really changes;
+1. N (10,000) cycles of `reload` + `run` of a small task file that keeps
+   a 1 MB block with hr_keep, rewritten every 100 cycles so that the
+   module really changes;
 2. N (1,000) alternations of a task that crashes (a null pointer, a
    division by zero, hr_fail) and a good run;
 
@@ -34,11 +35,13 @@ GOOD = """#include "hotrun.h"
 double soak(const struct hr_array *a)
 {
     const double *x = hr_f64(a);
+    double *cache = hr_keep("cache", 1 << 20);  /* kept across reloads */
     double s = %d;
     int64_t i;
 
     for (i = 0; i < a->size; i += 4096)
         s += x[i];
+    cache[0] += 1;
     return s;
 }
 """

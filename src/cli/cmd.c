@@ -177,9 +177,11 @@ static int cmd_help(struct hr_cli *cli, int argc, char **argv,
                    "repeat the last reload and run");
     hr_text_printf(&rec->text, "keys: Tab completes, Up and Ctrl-R search "
                    "the history, Ctrl-C clears the line\n"
-                   "task files: #include \"hotrun.h\"; each non-static "
-                   "function\n"
-                   "  double NAME(const struct hr_array *a) is a task\n");
+                   "task files: #include \"hotrun.h\"; a task is a "
+                   "non-static function\n"
+                   "  double, float, an integer type or void NAME(const "
+                   "struct hr_array *a),\n"
+                   "  or the same with (void)\n");
     return HR_CMD_OK;
 }
 
