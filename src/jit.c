@@ -72,6 +72,9 @@ struct job {
     char note[600];
     jmp_buf exit_to;
     const char *probes;         /* compiled after the file (sig.h), or NULL */
+    char *probe_text;           /* owned: the probes of the scan */
+    struct hr_sig_fn *fns;      /* owned: the scan of the file (sig.h) */
+    int nfns;
 };
 
 /* The name the signature probes are compiled under: an error there is
@@ -308,6 +311,9 @@ static int sig_again(struct job *j, int bind_undef)
         return HR_ENOMEM;
     hr_jit_reset_code(m);
     hr_jit_diag_restart(j->d);
+    /* the job owns them: an abandoned compile frees them (release()) */
+    free(j->probe_text);
+    j->probe_text = probes;
     j->probes = probes;
     rc = compile_once(j, bind_undef);
     if (rc == HR_ECOMPILE && probes_failed(j)) {
@@ -323,22 +329,30 @@ static int sig_again(struct job *j, int bind_undef)
             m->tasks[i].sig = HR_SIG_CODE(HR_RET_DOUBLE, 1);
     }
     j->probes = NULL;
-    free(probes);
     return rc;
+}
+
+/* Frees what job_compile() made for the probes (also after a job was
+ * abandoned half way). */
+static void free_probes(struct job *j)
+{
+    free(j->probe_text);
+    j->probe_text = NULL;
+    hr_sig_free(j->fns, j->nfns);
+    j->fns = NULL;
+    j->nfns = 0;
+    j->probes = NULL;
 }
 
 static void job_compile(struct job *j)
 {
     struct hr_module *m = j->m;
-    struct hr_sig_fn *fns = NULL;
-    char *probes = NULL;
-    int nfns = 0;
     int bind = 0;
     int rc;
 
-    if (hr_sig_scan(m->source, m->source_len, &fns, &nfns) == 0)
-        probes = hr_sig_probes(fns, nfns);
-    j->probes = probes;
+    if (hr_sig_scan(m->source, m->source_len, &j->fns, &j->nfns) == 0)
+        j->probe_text = hr_sig_probes(j->fns, j->nfns);
+    j->probes = j->probe_text;
     rc = compile_probed(j, 0);
 
     if (rc == HR_ECOMPILE && hr_tcc_sandbox_note() == NULL &&
@@ -349,18 +363,16 @@ static void job_compile(struct job *j)
         hr_jit_diag_restart(j->d);
         m->uses_libc_fallback = 1;
         bind = 1;
-        j->probes = probes;
+        j->probes = j->probe_text;
         rc = compile_probed(j, 1);
     }
     if (rc == 0)
         rc = sig_again(j, bind);
     if (rc == 0)
-        rc = hr_jit_sort_out(m, fns, nfns);
+        rc = hr_jit_sort_out(m, j->fns, j->nfns);
     if (rc == HR_ECOMPILE)
         report_undefined(m, j->d, j->err);
-    j->probes = NULL;
-    free(probes);
-    hr_sig_free(fns, nfns);
+    free_probes(j);
     j->rc = rc;
 }
 
@@ -421,6 +433,7 @@ static void release(struct job *j)
     hr_tcc_reclaim();   /* what the abandoned frames held */
     free(j->text);
     j->text = NULL;
+    free_probes(j);
     if (j->mem != NULL)
         munmap(j->mem, j->mem_len);
     j->mem = NULL;
