@@ -9,11 +9,14 @@
  * are helpers.  The arrays are resident in the hotrun process and read-only:
  * tasks get const views, never ownership.
  *
- * Compiled by hotrun (TinyCC), this header is self-contained: it declares the
- * common parts of the C library (stdio, stdlib, string, math) itself and the
- * host binds them, so a task that includes only hotrun.h compiles in a
- * fraction of a millisecond.  Tasks may still include system headers.
- * Compiled by another compiler (gcc, clang), it includes the system headers.
+ * Compiled by hotrun, this header is self-contained: it declares the common
+ * parts of the C library (stdio, stdlib, string, math) itself and the host
+ * binds them, so a task that includes only hotrun.h compiles in a fraction of
+ * a millisecond with TinyCC (tier 1), and the optimising compiler of tier 2
+ * (gcc, run by hotrun with -DHOTRUN_PRELUDE) parses no glibc header either.
+ * Tasks may still include system headers, before or after this one.
+ * Compiled by another compiler outside hotrun (a plain `gcc task.c`), it
+ * includes the system headers.
  */
 #ifndef HOTRUN_H
 #define HOTRUN_H
@@ -23,7 +26,7 @@
 #include <stddef.h>
 #include <stdarg.h>
 
-#ifdef __TINYC__
+#if defined(__TINYC__) || defined(HOTRUN_PRELUDE)
 /* ---- the C library subset bound by the host (no glibc headers parsed) ---- */
 #ifndef __bool_true_false_are_defined
 #define bool _Bool
@@ -51,11 +54,32 @@
 #define __UINT64_C(c) c ## UL
 #endif
 
-/* spelled as glibc spells them for TinyCC, so that <math.h> included after
+#ifndef __TINYC__
+/* what TinyCC's own <stddef.h> declares, from the compiler's predefined
+ * types (glibc's, so a later <stdint.h> or <stdlib.h> repeats them) */
+typedef __INT8_TYPE__ int8_t;
+typedef __INT16_TYPE__ int16_t;
+typedef __INT32_TYPE__ int32_t;
+typedef __INT64_TYPE__ int64_t;
+typedef __UINT8_TYPE__ uint8_t;
+typedef __UINT16_TYPE__ uint16_t;
+typedef __UINT32_TYPE__ uint32_t;
+typedef __UINT64_TYPE__ uint64_t;
+typedef __INTPTR_TYPE__ intptr_t;
+typedef __UINTPTR_TYPE__ uintptr_t;
+typedef __PTRDIFF_TYPE__ ssize_t;
+#undef alloca
+#define alloca(size) __builtin_alloca (size)
+#endif
+
+/* NAN as TinyCC makes it (the x86 default NaN, sign bit set) for both
+ * tiers, so that printf("%f", NAN) says "-nan" in both; the rest spelled
+ * as glibc spells them for this compiler, so that <math.h> included after
  * hotrun.h redefines nothing */
 #ifndef NAN
 #define NAN (0.0f / 0.0f)
 #endif
+#ifdef __TINYC__
 #ifndef HUGE_VALF
 #define HUGE_VALF 1e10000f
 #endif
@@ -64,6 +88,17 @@
 #endif
 #ifndef HUGE_VAL
 #define HUGE_VAL 1e10000
+#endif
+#else
+#ifndef HUGE_VALF
+#define HUGE_VALF (__builtin_huge_valf ())
+#endif
+#ifndef INFINITY
+#define INFINITY (__builtin_inff ())
+#endif
+#ifndef HUGE_VAL
+#define HUGE_VAL (__builtin_huge_val ())
+#endif
 #endif
 #ifndef M_PI
 #define M_E 2.7182818284590452354
