@@ -17,6 +17,11 @@
  * Tasks may still include system headers, before or after this one.
  * Compiled by another compiler outside hotrun (a plain `gcc task.c`), it
  * includes the system headers.
+ *
+ * GCC builtins that TinyCC lacks (__builtin_popcount, clz, ctz, parity,
+ * ffs, bswap; the __sync_* and __atomic_* families) are provided under
+ * TinyCC as macros over host functions, so a task compiles the same in
+ * both tiers; see "GCC builtins under TinyCC" below.
  */
 #ifndef HOTRUN_H
 #define HOTRUN_H
@@ -279,6 +284,142 @@ float fmaxf(float x, float y);
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#endif
+
+#ifdef __TINYC__
+/* ---- GCC builtins under TinyCC ----
+ * TinyCC 0.9.27 lacks these; here they are macros over host functions
+ * with gcc's meaning (a call each, where tier 2 has an instruction), so
+ * that a task compiles, and computes the same, in both tiers.
+ *   bits: __builtin_popcount, clz, ctz, ffs, parity (plain: unsigned int;
+ *     l and ll: 64 bits; clz and ctz of 0 are undefined, as in gcc),
+ *     __builtin_bswap16/32/64;
+ *   hints that do nothing here: __builtin_unreachable, __builtin_prefetch,
+ *     __builtin_assume_aligned;
+ *   __builtin_isnan/isinf/isfinite, __builtin_inf/huge_val/nan (+ f);
+ *   atomics for reductions from hr_parallel_for workers, on 1-, 2-, 4-
+ *     and 8-byte integers and pointers: the __sync_* family (without the
+ *     optional variable list) and the __atomic_* family, _n and generic
+ *     forms; every order is sequentially consistent, as gcc allows.
+ * The __ATOMIC_* order names are defined as gcc predefines them. */
+#ifndef __ATOMIC_RELAXED
+#define __ATOMIC_RELAXED 0
+#define __ATOMIC_CONSUME 1
+#define __ATOMIC_ACQUIRE 2
+#define __ATOMIC_RELEASE 3
+#define __ATOMIC_ACQ_REL 4
+#define __ATOMIC_SEQ_CST 5
+#endif
+int __hr_popcount(unsigned long long x);
+int __hr_clz32(unsigned int x);
+int __hr_clz64(unsigned long long x);
+int __hr_ctz32(unsigned int x);
+int __hr_ctz64(unsigned long long x);
+int __hr_ffs64(unsigned long long x);
+unsigned short __hr_bswap16(unsigned short x);
+unsigned int __hr_bswap32(unsigned int x);
+unsigned long long __hr_bswap64(unsigned long long x);
+long long __hr_atomic_rmw(volatile void *p, long long v, int size, int op);
+long long __hr_atomic_load(const volatile void *p, int size);
+void __hr_atomic_store(volatile void *p, long long v, int size);
+long long __hr_atomic_xchg(volatile void *p, long long v, int size);
+int __hr_atomic_cas(volatile void *p, void *expected, const void *desired,
+                    int size);
+void __hr_atomic_generic(int op, volatile void *p, const void *val,
+                         void *ret, int size);
+void __hr_atomic_fence(void);
+
+#define __builtin_popcount(x) __hr_popcount((unsigned int)(x))
+#define __builtin_popcountl(x) __hr_popcount((unsigned long)(x))
+#define __builtin_popcountll(x) __hr_popcount((unsigned long long)(x))
+#define __builtin_parity(x) (__hr_popcount((unsigned int)(x)) & 1)
+#define __builtin_parityl(x) (__hr_popcount((unsigned long)(x)) & 1)
+#define __builtin_parityll(x) (__hr_popcount((unsigned long long)(x)) & 1)
+#define __builtin_clz(x) __hr_clz32((unsigned int)(x))
+#define __builtin_clzl(x) __hr_clz64((unsigned long)(x))
+#define __builtin_clzll(x) __hr_clz64((unsigned long long)(x))
+#define __builtin_ctz(x) __hr_ctz32((unsigned int)(x))
+#define __builtin_ctzl(x) __hr_ctz64((unsigned long)(x))
+#define __builtin_ctzll(x) __hr_ctz64((unsigned long long)(x))
+#define __builtin_ffs(x) __hr_ffs64((unsigned int)(x))
+#define __builtin_ffsl(x) __hr_ffs64((unsigned long)(x))
+#define __builtin_ffsll(x) __hr_ffs64((unsigned long long)(x))
+#define __builtin_bswap16(x) __hr_bswap16((unsigned short)(x))
+#define __builtin_bswap32(x) __hr_bswap32((unsigned int)(x))
+#define __builtin_bswap64(x) __hr_bswap64((unsigned long long)(x))
+#define __builtin_unreachable() ((void)0)
+#define __builtin_prefetch(...) ((void)0)
+#define __builtin_assume_aligned(p, ...) ((void *)(p))
+#define __builtin_isnan(x) isnan(x)
+#define __builtin_isinf(x) isinf(x)
+#define __builtin_isfinite(x) isfinite(x)
+#define __builtin_inf() 1e10000
+#define __builtin_inff() 1e10000f
+#define __builtin_huge_val() 1e10000
+#define __builtin_huge_valf() 1e10000f
+#define __builtin_nan(s) (0.0 / 0.0)
+#define __builtin_nanf(s) (0.0f / 0.0f)
+
+#define __HR_RMW(p, v, op) ((__typeof__(*(p)))__hr_atomic_rmw((p), \
+    (long long)(v), (int)sizeof *(p), (op)))
+#define __atomic_fetch_add(p, v, o) __HR_RMW(p, v, 0)
+#define __atomic_fetch_sub(p, v, o) __HR_RMW(p, v, 1)
+#define __atomic_fetch_and(p, v, o) __HR_RMW(p, v, 2)
+#define __atomic_fetch_or(p, v, o) __HR_RMW(p, v, 3)
+#define __atomic_fetch_xor(p, v, o) __HR_RMW(p, v, 4)
+#define __atomic_fetch_nand(p, v, o) __HR_RMW(p, v, 5)
+#define __atomic_add_fetch(p, v, o) __HR_RMW(p, v, 8)
+#define __atomic_sub_fetch(p, v, o) __HR_RMW(p, v, 9)
+#define __atomic_and_fetch(p, v, o) __HR_RMW(p, v, 10)
+#define __atomic_or_fetch(p, v, o) __HR_RMW(p, v, 11)
+#define __atomic_xor_fetch(p, v, o) __HR_RMW(p, v, 12)
+#define __atomic_nand_fetch(p, v, o) __HR_RMW(p, v, 13)
+#define __sync_fetch_and_add(p, v) __HR_RMW(p, v, 0)
+#define __sync_fetch_and_sub(p, v) __HR_RMW(p, v, 1)
+#define __sync_fetch_and_and(p, v) __HR_RMW(p, v, 2)
+#define __sync_fetch_and_or(p, v) __HR_RMW(p, v, 3)
+#define __sync_fetch_and_xor(p, v) __HR_RMW(p, v, 4)
+#define __sync_fetch_and_nand(p, v) __HR_RMW(p, v, 5)
+#define __sync_add_and_fetch(p, v) __HR_RMW(p, v, 8)
+#define __sync_sub_and_fetch(p, v) __HR_RMW(p, v, 9)
+#define __sync_and_and_fetch(p, v) __HR_RMW(p, v, 10)
+#define __sync_or_and_fetch(p, v) __HR_RMW(p, v, 11)
+#define __sync_xor_and_fetch(p, v) __HR_RMW(p, v, 12)
+#define __sync_nand_and_fetch(p, v) __HR_RMW(p, v, 13)
+#define __atomic_load_n(p, o) ((__typeof__(*(p)))__hr_atomic_load((p), \
+    (int)sizeof *(p)))
+#define __atomic_store_n(p, v, o) __hr_atomic_store((p), (long long)(v), \
+    (int)sizeof *(p))
+#define __atomic_exchange_n(p, v, o) ((__typeof__(*(p)))__hr_atomic_xchg( \
+    (p), (long long)(v), (int)sizeof *(p)))
+#define __atomic_compare_exchange_n(p, e, d, weak, s, f) \
+    ({ __typeof__(*(p)) __hr_d = (d); \
+       __hr_atomic_cas((p), (e), &__hr_d, (int)sizeof *(p)); })
+#define __atomic_compare_exchange(p, e, d, weak, s, f) \
+    __hr_atomic_cas((p), (e), (d), (int)sizeof *(p))
+#define __atomic_load(p, r, o) __hr_atomic_generic(0, (p), 0, (r), \
+    (int)sizeof *(p))
+#define __atomic_store(p, v, o) __hr_atomic_generic(1, (p), (v), 0, \
+    (int)sizeof *(p))
+#define __atomic_exchange(p, v, r, o) __hr_atomic_generic(2, (p), (v), (r), \
+    (int)sizeof *(p))
+#define __atomic_test_and_set(p, o) (__hr_atomic_xchg((p), 1, 1) != 0)
+#define __atomic_clear(p, o) __hr_atomic_store((p), 0, 1)
+#define __atomic_thread_fence(o) __hr_atomic_fence()
+#define __atomic_signal_fence(o) __hr_atomic_fence()
+#define __atomic_always_lock_free(n, p) \
+    ((n) == 1 || (n) == 2 || (n) == 4 || (n) == 8)
+#define __atomic_is_lock_free(n, p) __atomic_always_lock_free(n, p)
+#define __sync_bool_compare_and_swap(p, o, n) \
+    ({ __typeof__(*(p)) __hr_o = (o), __hr_n = (n); \
+       __hr_atomic_cas((p), &__hr_o, &__hr_n, (int)sizeof *(p)); })
+#define __sync_val_compare_and_swap(p, o, n) \
+    ({ __typeof__(*(p)) __hr_o = (o), __hr_n = (n); \
+       __hr_atomic_cas((p), &__hr_o, &__hr_n, (int)sizeof *(p)); __hr_o; })
+#define __sync_lock_test_and_set(p, v) ((__typeof__(*(p)))__hr_atomic_xchg( \
+    (p), (long long)(v), (int)sizeof *(p)))
+#define __sync_lock_release(p) __hr_atomic_store((p), 0, (int)sizeof *(p))
+#define __sync_synchronize() __hr_atomic_fence()
 #endif
 
 #ifdef __cplusplus
