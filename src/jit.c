@@ -3,6 +3,7 @@
 
 #include "fileio.h"
 #include "lines.h"
+#include "tier2.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -405,6 +406,7 @@ int hr_jit_compile(const char *path, const struct hr_jit_opts *opts,
     }
     m->warnings = d.warnings;
     d.warnings = NULL;
+    m->tier = 1;
     m->compile_ms = elapsed_ms(&t0);
     clock_gettime(CLOCK_REALTIME, &m->compiled_at);
     *out = m;
@@ -419,6 +421,7 @@ void hr_jit_free(struct hr_module *m)
 {
     if (m == NULL)
         return;
+    hr_tier2_module_free(m);
     module_reset_code(m);
     free(m->path);
     free(m->realpath);
@@ -443,7 +446,8 @@ const struct hr_task *hr_jit_find(const struct hr_module *m,
 
 int hr_jit_contains(const struct hr_module *m, uintptr_t pc)
 {
-    return pc >= (uintptr_t)m->code && pc < m->text_end;
+    return (pc >= (uintptr_t)m->code && pc < m->text_end) ||
+           hr_tier2_contains(m, pc);
 }
 
 /* The line table of m: its source recompiled with -g into an object in
@@ -497,6 +501,8 @@ void hr_jit_locate(struct hr_module *m, uintptr_t pc, char *buf,
     int line = 0;
     int i;
 
+    if (hr_tier2_locate(m, pc, buf, len) == 0)
+        return;
     buf[0] = '\0';
     if (!hr_jit_contains(m, pc))
         return;
@@ -525,4 +531,63 @@ void hr_jit_locate(struct hr_module *m, uintptr_t pc, char *buf,
         snprintf(buf, len, "%s+0x%lx (%s)", best->name,
                  (unsigned long)(pc - (uintptr_t)(const void *)best->fn),
                  m->path);
+}
+
+/* ---- linking a compiled object (tier 2, tier2.c) ---- */
+
+/* Collects what libtcc says while linking an object. */
+static void on_link_diag(void *opaque, const char *msg)
+{
+    struct hr_err *err = opaque;
+
+    if (strstr(msg, ": warning: ") != NULL)
+        return;
+    if (strncmp(msg, "tcc: ", 5) == 0)
+        msg += 5;
+    hr_err_append(err, "%s", msg);
+}
+
+int hr_jit_link(const char *obj_path, const struct hr_sym *syms,
+                size_t nsyms, const char *const *names, int nnames,
+                void **addrs, void **mem, size_t *len, struct hr_err *err)
+{
+    TCCState *s = tcc_new();
+    void *block = MAP_FAILED;
+    size_t i;
+    int size = 0;
+    int k;
+    int rc = HR_ECOMPILE;
+
+    if (s == NULL)
+        return HR_ENOMEM;
+    tcc_set_error_func(s, err, on_link_diag);
+    /* -xb: an object, whatever its name (/proc/self/fd/N has no .o) */
+    tcc_set_options(s, "-nostdlib -xb");
+    tcc_set_output_type(s, TCC_OUTPUT_MEMORY);
+    if (tcc_add_file(s, obj_path) != 0)
+        goto out;
+    for (i = 0; i < nsyms; i++)
+        tcc_add_symbol(s, syms[i].name, syms[i].addr);
+    size = tcc_relocate(s, NULL);
+    if (size <= 0)
+        goto out;
+    block = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (block == MAP_FAILED) {
+        rc = HR_ENOMEM;
+        goto out;
+    }
+    if (tcc_relocate(s, block) < 0)
+        goto out;
+    for (k = 0; k < nnames; k++)
+        addrs[k] = tcc_get_symbol(s, names[k]);
+    *mem = block;
+    *len = (size_t)size;
+    block = MAP_FAILED;
+    rc = 0;
+out:
+    if (block != MAP_FAILED)
+        munmap(block, (size_t)size);
+    tcc_delete(s);
+    return rc;
 }

@@ -28,6 +28,9 @@ struct hr_jit_opts {
     const char *tcc_dir;        /* TinyCC's own lib dir (libtcc1, include) */
 };
 
+struct hr_tier2_code;
+struct hr_tier2_job;
+
 struct hr_task {
     char *name;                 /* owned by the module */
     hr_task_fn fn;
@@ -51,6 +54,17 @@ struct hr_module {
     char *dir;                  /* owned: the file's folder (includes) */
     const char *include_dir;    /* borrowed from the jit options */
     size_t source_len;
+    /* tier 2 (tier2.h): the same source optimised by gcc.  Until it is
+     * in, tier is 1 and tasks[].fn point into code above; when it is,
+     * tier is 2, tasks[].fn point into t2's code, and code stays mapped
+     * (unused) until the module is freed. */
+    int tier;                   /* 1 or 2 */
+    int t2_fast;                /* tier 2 was compiled with fast math */
+    struct hr_tier2_code *t2;   /* owned: tier-2 code, or NULL */
+    struct hr_tier2_job *t2_job;    /* borrowed: its compile under way
+                                     * (the engine's), or NULL */
+    struct timespec t2_ready_at;    /* CLOCK_REALTIME: tier 2 came in */
+    double t2_ready_ms;         /* from the end of the reload to then */
 };
 
 /* Compiles path.  On success *out is owned by the caller (hr_jit_free()).
@@ -74,6 +88,17 @@ int hr_jit_contains(const struct hr_module *m, uintptr_t pc);
  * object (not a file) and keeps its line table in m. */
 void hr_jit_locate(struct hr_module *m, uintptr_t pc, char *buf,
                    size_t len);
+
+/* Links the ELF relocatable object at obj_path (gcc -c output) into one
+ * new block of memory with libtcc, as a compile links its own code: each
+ * name the object uses must be among syms (borrowed for the call).  For
+ * each of the nnames names, addrs[i] gets its address in the block, or
+ * NULL.  On success *mem and *len describe the block, owned by the caller
+ * (munmap()).  Returns 0, HR_ECOMPILE (err has what libtcc said) or
+ * HR_ENOMEM. */
+int hr_jit_link(const char *obj_path, const struct hr_sym *syms,
+                size_t nsyms, const char *const *names, int nnames,
+                void **addrs, void **mem, size_t *len, struct hr_err *err);
 
 /* 64-bit FNV-1a hash of a buffer (also used to compare file contents). */
 uint64_t hr_hash(const void *buf, size_t len);

@@ -7,8 +7,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-build}
 shift || true
 
+# gcc is also tier 2's compiler (the tests run it every time); libdw-dev
+# and libelf-dev read its objects
 packages=(cmake make gcc libc6-dev libtcc-dev tcc libreadline-dev
-          libcmocka-dev python3 python3-numpy)
+          libcmocka-dev libdw-dev libelf-dev python3 python3-numpy)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
