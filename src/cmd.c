@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tier2.h"
+#include "tiercmd.h"
 #include "watch.h"
 #include "words.h"
 
@@ -200,6 +202,12 @@ static int cmd_reload(struct hr_ctx *ctx, int argc, char **argv)
         hr_cmd_format_ms(m->compile_ms, t, sizeof t);
         hr_cmd_note(ctx, "reloaded %s: %s (%s)", m->path, line, t);
     }
+    {   /* tier 2 (hook): "no compiler", said once */
+        const char *notice = hr_tier2_notice(ctx->tier2);
+
+        if (notice != NULL)
+            hr_cmd_note(ctx, "%s", notice);
+    }
     return HR_CMD_OK;
 }
 
@@ -222,6 +230,22 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* "min A / median B / max C over N runs, RATE" of n >= 2 times (sorted
+ * here) */
+static void format_runs(double *times, long n, double nbytes, char *buf,
+                        size_t len)
+{
+    char lo[32], mid[32], hi[32], rate[32];
+
+    qsort(times, (size_t)n, sizeof *times, cmp_double);
+    hr_cmd_format_ms(times[0], lo, sizeof lo);
+    hr_cmd_format_ms(times[n / 2], mid, sizeof mid);
+    hr_cmd_format_ms(times[n - 1], hi, sizeof hi);
+    hr_cmd_format_rate(nbytes, times[n / 2], rate, sizeof rate);
+    snprintf(buf, len, "min %s / median %s / max %s over %ld runs, %s", lo,
+             mid, hi, n, rate);
+}
+
 static int cmd_run(struct hr_ctx *ctx, int argc, char **argv)
 {
     struct hr_err err = { { 0 } };
@@ -231,6 +255,7 @@ static int cmd_run(struct hr_ctx *ctx, int argc, char **argv)
     struct hr_result res = { 0 };
     double *times = NULL;
     long n = 1;
+    long n1 = 0;                /* runs at tier 1, before any at tier 2 */
     int first = 1;
     int i;
     int rc = HR_CMD_ERR;
@@ -273,6 +298,7 @@ static int cmd_run(struct hr_ctx *ctx, int argc, char **argv)
             goto out;
         }
         times[i] = res.ms;
+        n1 += mod->tier != 2;   /* tier 2 (hook): the code that ran */
     }
     if (arr == NULL)
         arr = hr_ctx_array(ctx, NULL);
@@ -281,17 +307,23 @@ static int cmd_run(struct hr_ctx *ctx, int argc, char **argv)
         hr_cmd_format_rate((double)arr->view.nbytes, res.ms, rate,
                            sizeof rate);
         snprintf(timing, sizeof timing, "%s, %s", t, rate);
+    } else if (n1 == 0 || n1 == n) {
+        format_runs(times, n, (double)arr->view.nbytes, timing,
+                    sizeof timing);
     } else {
-        char lo[32], hi[32];
+        /* tier 2 came in during the runs: each tier on its own */
+        char t1[120], t2[120];
 
-        qsort(times, (size_t)n, sizeof *times, cmp_double);
-        hr_cmd_format_ms(times[0], lo, sizeof lo);
-        hr_cmd_format_ms(times[n / 2], t, sizeof t);
-        hr_cmd_format_ms(times[n - 1], hi, sizeof hi);
-        hr_cmd_format_rate((double)arr->view.nbytes, times[n / 2], rate,
-                           sizeof rate);
-        snprintf(timing, sizeof timing, "min %s / median %s / max %s over "
-                 "%ld runs, %s", lo, t, hi, n, rate);
+        format_runs(times, n1, (double)arr->view.nbytes, t1, sizeof t1);
+        format_runs(times + n1, n - n1, (double)arr->view.nbytes, t2,
+                    sizeof t2);
+        snprintf(timing, sizeof timing, "tier 1: %s; %s: %s", t1,
+                 hr_tier_word(mod), t2);
+    }
+    if (mod->tier == 2 && (n1 == 0 || n == 1)) {  /* tier 2 (hook) */
+        size_t k = strlen(timing);
+
+        snprintf(timing + k, sizeof timing - k, ", %s", hr_tier_word(mod));
     }
     hr_cmd_print_result(ctx, task->name, res.value, timing);
     rc = HR_CMD_OK;
@@ -306,6 +338,7 @@ static int cmd_list(struct hr_ctx *ctx, int argc, char **argv)
 
     (void)argc;
     (void)argv;
+    hr_tier2_poll(ctx->tier2);      /* tier 2 (hook): what has come in */
     if (ctx->nmods == 0) {
         hr_cmd_note(ctx, "no modules (reload FILE)");
         return HR_CMD_OK;
@@ -313,13 +346,14 @@ static int cmd_list(struct hr_ctx *ctx, int argc, char **argv)
     for (i = 0; i < ctx->nmods; i++) {
         const struct hr_module *m = ctx->mods[i];
         struct tm tm;
-        char when[32], t[32];
+        char when[32], t[32], tier[128];
 
         localtime_r(&m->compiled_at.tv_sec, &tm);
         strftime(when, sizeof when, "%H:%M:%S", &tm);
         hr_cmd_format_ms(m->compile_ms, t, sizeof t);
-        printf("%s  (compiled %s in %s%s)\n", m->path, when, t,
-               m->uses_libc_fallback ? ", names from libc" : "");
+        hr_tier_describe(m, tier, sizeof tier);    /* tier 2 (hook) */
+        printf("%s  (compiled %s in %s%s; %s)\n", m->path, when, t,
+               m->uses_libc_fallback ? ", names from libc" : "", tier);
         for (j = 0; j < m->ntasks; j++)
             printf("  %s\n", m->tasks[j].name);
     }
@@ -429,6 +463,9 @@ static const struct hr_cmd commands[] = {
     { "unwatch", hr_unwatch_cmd, -1, "unwatch [FILE]",
       "stop watching FILE (every file when none is given)",
       "unwatch tasks/demo.c", HR_ARG_FILE },
+    { "tier", hr_tier_cmd, -1, "tier [auto|wait|off|fast|exact|-v]",
+      "optimised code (tier 2): show, wait, off, fast math, the log",
+      "tier wait", HR_ARG_WORD },
     { "help", cmd_help, -1, "help [COMMAND]",
       "list the commands, or show one's usage and an example",
       "help run", HR_ARG_COMMAND },

@@ -9,17 +9,31 @@
 #include "api.h"
 #include "guard.h"
 #include "progress.h"
+#include "tier2.h"
 #include "watch.h"
 
 int hr_ctx_open(struct hr_ctx **out)
 {
     struct hr_ctx *ctx = calloc(1, sizeof *ctx);
+    /* tier 2 (hook): HOTRUN_CC names the compiler, HOTRUN_TIER=wait|off */
+    struct hr_tier2_opts to = { 0 };
+    const char *tier = getenv("HOTRUN_TIER");
 
     if (ctx == NULL)
         return HR_ENOMEM;
     ctx->current = -1;
     ctx->include_dir = HR_INCLUDE_DIR;
     ctx->bar = hr_progress_new(2);
+    to.cc = getenv("HOTRUN_CC");
+    to.syms = hr_api_symbols(&to.nsyms);
+    to.mode = tier != NULL && strcmp(tier, "wait") == 0 ? HR_TIER2_WAIT
+              : tier != NULL && strcmp(tier, "off") == 0 ? HR_TIER2_OFF
+              : HR_TIER2_AUTO;
+    if (hr_tier2_new(&to, &ctx->tier2) != 0) {
+        hr_progress_free(ctx->bar);
+        free(ctx);
+        return HR_ENOMEM;
+    }
     *out = ctx;
     return 0;
 }
@@ -34,6 +48,7 @@ void hr_ctx_close(struct hr_ctx *ctx)
         hr_array_free(ctx->arrays[i]);
     for (i = 0; i < ctx->nmods; i++)
         hr_jit_free(ctx->mods[i]);
+    hr_tier2_free(ctx->tier2);      /* after the modules (hook) */
     free(ctx->arrays);
     free(ctx->mods);
     free(ctx->last_reload);
@@ -196,6 +211,7 @@ int hr_ctx_reload(struct hr_ctx *ctx, const char *path,
         ctx->mods = grown;
         ctx->mods[ctx->nmods++] = m;
     }
+    hr_tier2_start(ctx->tier2, m);  /* tier 2 in the background (hook) */
     if (out != NULL)
         *out = m;
     return 0;
@@ -339,6 +355,18 @@ int hr_ctx_run(struct hr_ctx *ctx, const struct hr_module *mod,
                    "line or 'load FILE')");
         return HR_ENOENT;
     }
+    /* tier 2 (hook): wait for it under `tier wait`, then switch every
+     * module whose compile has ended - between runs, never during one */
+    if (hr_tier2_mode(ctx->tier2) == HR_TIER2_WAIT) {
+        rc = hr_tier2_wait(ctx->tier2, mod,
+                           ctx->interactive ? hr_guard_idle_sigint() : -1,
+                           err);
+        if (rc == HR_EINTR && ctx->interactive)
+            hr_guard_idle_sigint_take();
+        if (rc != 0)
+            return rc;
+    }
+    hr_tier2_poll(ctx->tier2);
     env.task = task->name;
     env.argc = argc;
     env.argv = argv;

@@ -14,6 +14,7 @@
 
 struct hr_watch;
 struct hr_progress;
+struct hr_tier2;
 
 struct hr_ctx {
     struct hr_resident **arrays;    /* owned */
@@ -37,6 +38,7 @@ struct hr_ctx {
     struct hr_watch *watch;         /* owned, or NULL */
     struct hr_progress *bar;        /* owned progress bar (stderr) */
     const char *include_dir;        /* borrowed: where hotrun.h lives */
+    struct hr_tier2 *tier2;         /* owned: tier-up engine (tier2.h) */
 };
 
 /* One run's outcome. */
