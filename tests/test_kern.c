@@ -908,6 +908,66 @@ static void test_kern_histogram_values_on_edges(void **state)
     }
 }
 
+/* The fast paths of hr_histogram: bins whose width is a power of two from
+ * 0 (floor alone decides), float32 read in place, many values over
+ * several groups and sub-histograms, in every layout, values on the
+ * edges included: each bin as the edges give it. */
+static void test_kern_histogram_fast_paths_match_reference(void **state)
+{
+    static const double ranges[][3] = {
+        { 0.0, 1.0, 256 }, { 0.0, 2.0, 4 }, { 0.0, 0.375, 3 },
+        { 0.0, 1.0, 200 }, { 0.05, 0.95, 200 }, { -1.0, 1.0, 1 },
+        { 0.0, 1.0, 16384 }, { 0.0, 1.0, 16385 },
+    };
+    static const int dtypes[] = { HR_FLOAT32, HR_FLOAT64 };
+    const int64_t shape[2] = { 700, 450 };
+    size_t r, d;
+    int layout;
+
+    (void)state;
+    for (d = 0; d < 2; d++) {
+        for (layout = 0; layout < NLAYOUTS; layout++) {
+            struct tarr *t = make(dtypes[d], 2, shape, layout,
+                                  gen_uniform);
+            char what[120];
+
+            for (r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
+                snprintf(what, sizeof what, "dtype %d %s [%g, %g) %g bins",
+                         dtypes[d], layout_names[layout], ranges[r][0],
+                         ranges[r][1], ranges[r][2]);
+                check_hist(t, ranges[r][0], ranges[r][1],
+                           (int64_t)ranges[r][2], what);
+            }
+            tfree(t);
+        }
+    }
+    /* values on and beside every edge of exact bins, as float32 too */
+    for (d = 0; d < 2; d++) {
+        int64_t nbins = 256;
+        int64_t one[1] = { 3 * (nbins + 1) + 3 };
+        struct tarr *t = NULL;
+        int64_t k;
+
+        edge_values = malloc((size_t)one[0] * sizeof *edge_values);
+        assert_non_null(edge_values);
+        for (k = 0; k <= nbins; k++) {
+            double e = (double)k / 256;
+
+            edge_values[3 * k] = e;
+            edge_values[3 * k + 1] = nextafter(e, -INFINITY);
+            edge_values[3 * k + 2] = nextafter(e, INFINITY);
+        }
+        edge_values[one[0] - 3] = -0.0;
+        edge_values[one[0] - 2] = NAN;
+        edge_values[one[0] - 1] = 1e300;
+        t = make(dtypes[d], 1, one, L_C, gen_edge);
+        check_hist(t, 0.0, 1.0, nbins, "exact edges");
+        tfree(t);
+        free(edge_values);
+        edge_values = NULL;
+    }
+}
+
 static void test_kern_histogram_rejects_bad_args(void **state)
 {
     static const double v[4] = { 1, 2, 3, 4 };
@@ -1244,6 +1304,7 @@ int main(void)
         cmocka_unit_test(test_kern_results_deterministic),
         cmocka_unit_test(test_kern_histogram_edges),
         cmocka_unit_test(test_kern_histogram_values_on_edges),
+        cmocka_unit_test(test_kern_histogram_fast_paths_match_reference),
         cmocka_unit_test(test_kern_histogram_rejects_bad_args),
         cmocka_unit_test(test_kern_dot_rejects_size_mismatch),
         cmocka_unit_test(test_kern_rejects_bad_arrays),
