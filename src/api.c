@@ -288,8 +288,10 @@ static const struct hr_sym symbols[] = {
     SYM(__hr_atomic_store), SYM(__hr_atomic_xchg), SYM(__hr_atomic_cas),
     SYM(__hr_atomic_generic), SYM(__hr_atomic_fence),
 
-    /* what gcc (tier 2) makes of sin(x) and cos(x) together */
-    SYM(sincos), SYM(sincosf),
+    /* what gcc (tier 2) makes of sin(x) and cos(x) together, and of a
+     * popcount on a machine without the instruction (libgcc's helper,
+     * the same function as ours) */
+    SYM(sincos), SYM(sincosf), AS("__popcountdi2", __hr_popcount),
 
     /* TinyCC runtime */
     AS("__fixunsdfdi", tcc_fixunsdfdi), AS("__fixunssfdi", tcc_fixunssfdi),
