@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,13 +91,30 @@ static int source_file(const struct hr_module *m)
     return fd;
 }
 
+/* argv has MAX_ARGS slots, NULL where nothing is */
 static void free_argv(char **argv)
 {
     int i;
 
-    for (i = 0; argv != NULL && argv[i] != NULL; i++)
+    for (i = 0; argv != NULL && i < MAX_ARGS; i++)
         free(argv[i]);
     free(argv);
+}
+
+/* A formatted copy, or NULL. */
+static char *format(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static char *format(const char *fmt, ...)
+{
+    char *s = NULL;
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    return n >= 0 ? s : NULL;
 }
 
 /* The compiler's command line.  No -ffast-math by default: gcc keeps the
@@ -132,7 +150,7 @@ static char **argv_for(const char *cc, const struct hr_module *m, int fast,
     const char *const *p = NULL;
     char **argv = calloc(MAX_ARGS, sizeof *argv);
     int n = 0;
-    int ok = 1;
+    int i;
 
     if (argv == NULL)
         return NULL;
@@ -141,18 +159,17 @@ static char **argv_for(const char *cc, const struct hr_module *m, int fast,
         argv[n++] = strdup(*p);
     for (p = fast ? fastm : exact; *p != NULL; p++)
         argv[n++] = strdup(*p);
-    ok &= asprintf(&argv[n++], "-I%s", m->include_dir != NULL ?
-                   m->include_dir : ".") >= 0;
-    ok &= asprintf(&argv[n++], "-I%s", m->dir) >= 0;
+    argv[n++] = format("-I%s", m->include_dir != NULL ? m->include_dir
+                                                      : ".");
+    argv[n++] = format("-I%s", m->dir);
     argv[n++] = strdup("-o");
-    ok &= asprintf(&argv[n++], "/dev/fd/%d", obj_fd) >= 0;
-    ok &= asprintf(&argv[n++], "/dev/fd/%d", src_fd) >= 0;
-    while (n > 0 && ok)
-        ok = argv[--n] != NULL;
-    if (!ok) {
-        /* asprintf() leaves its pointer undefined on failure */
-        free_argv(argv);
-        return NULL;
+    argv[n++] = format("/dev/fd/%d", obj_fd);
+    argv[n++] = format("/dev/fd/%d", src_fd);
+    for (i = 0; i < n; i++) {
+        if (argv[i] == NULL) {
+            free_argv(argv);
+            return NULL;
+        }
     }
     return argv;
 }
