@@ -60,6 +60,7 @@ struct hr_module {
      * (unused) until the module is freed. */
     int tier;                   /* 1 or 2 */
     int t2_fast;                /* tier 2 was compiled with fast math */
+    int t2_failed;              /* the last tier-2 compile failed */
     struct hr_tier2_code *t2;   /* owned: tier-2 code, or NULL */
     struct hr_tier2_job *t2_job;    /* borrowed: its compile under way
                                      * (the engine's), or NULL */

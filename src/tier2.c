@@ -427,6 +427,7 @@ static int finish(struct hr_tier2 *t, struct hr_tier2_job *j)
                      strsignal(WTERMSIG(status)));
         hr_tier2log_output(&t->log, j->proc.log_fd);
     }
+    j->m->t2_failed = !swapped;
     job_free(j);
     return swapped;
 }

@@ -30,7 +30,8 @@ void hr_tier_describe(const struct hr_module *m, char *buf, size_t len)
                  when, t);
     } else {
         snprintf(buf, len, "tier 1%s", hr_tier2_pending(m)
-                                       ? ", optimising" : "");
+                 ? ", optimising" : m->t2_failed
+                 ? " (tier 2 failed: tier -v says why)" : "");
     }
 }
 

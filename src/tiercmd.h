@@ -20,7 +20,8 @@ int hr_tier_cmd(struct hr_ctx *ctx, int argc, char **argv);
 const char *hr_tier_word(const struct hr_module *m);
 
 /* m's tier for `list`, e.g. "optimised 12:00:01, 95 ms after the
- * reload", "tier 1, optimising" or "tier 1", into buf. */
+ * reload", "tier 1, optimising", "tier 1 (tier 2 failed: tier -v says
+ * why)" or "tier 1", into buf. */
 void hr_tier_describe(const struct hr_module *m, char *buf, size_t len);
 
 #endif

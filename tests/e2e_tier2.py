@@ -280,12 +280,14 @@ def tier2_only_compile_error_stays_out_of_the_way():
                  '#ifndef __TINYC__\n#error not for gcc\n#endif\n'
                  'double g(const struct hr_array *a) { return 3 + 0 * '
                  'a->size; }\n')
-    cmds = "reload %s\ntier wait\nrun g\ntier -v\n" % task
+    cmds = "reload %s\ntier wait\nrun g\ntier -v\nlist\n" % task
     rc, out, err = hotrun(["-q", A64], cmds)
     assert rc == 0 and err == "", err
     (n, v, t), = results(out)
     assert v == "3.0" and "optimised" not in t, out
     assert "compile failed" in out and "not for gcc" in out, out
+    assert "only1.c  (compiled" in out and \
+        "tier 1 (tier 2 failed: tier -v says why))" in out, out
 
 
 @test

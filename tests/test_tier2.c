@@ -174,6 +174,7 @@ static void test_tier2_swaps_tasks_to_gcc_code(void **state)
     assert_true(m->t2_ready_ms > 0);
     assert_true(m->t2_ready_at.tv_sec > 0);
     assert_int_equal(m->t2_fast, 0);
+    assert_false(m->t2_failed);
     assert_non_null(strstr(hr_tier2_log(f->t), "tier 2 in"));
     /* the same math again: nothing to do */
     assert_int_equal(hr_tier2_start(f->t, m), 0);
@@ -356,6 +357,7 @@ static void test_tier2_compile_error_is_logged_tier1_stays(void **state)
     assert_int_equal(hr_tier2_wait(f->t, m, -1, &err), 0);
     assert_int_equal(m->tier, 1);
     assert_null(m->t2);
+    assert_true(m->t2_failed);
     assert_true(m->tasks[0].fn(&f->a64) == 1);
     assert_non_null(strstr(hr_tier2_log(f->t), "compile failed"));
     assert_non_null(strstr(hr_tier2_log(f->t), "for tier 1 only"));
