@@ -334,6 +334,44 @@ static int64_t bin_of(const struct hist *h, double v)
     return k;
 }
 
+/* The estimate of hist_loop(): floor((v - lo) * norm), or -1 when it
+ * leaves the bins to the edges (below 0, from nbins on, NaN). */
+static int64_t estimate(const struct hist *h, double v)
+{
+    double f = (v - h->lo) * h->norm;
+
+    return f >= 0 && f < h->nb ? (int64_t)f : -1;
+}
+
+/* Nonzero when the estimate alone puts every value where the edges do.
+ * It never decreases as v grows (a subtraction and a multiplication by a
+ * positive number, rounded), so it is right on all of bin k when it is at
+ * least k at the bin's first value edge(k) (or sends it to the edges) and
+ * at most k at the last value before edge(k + 1) (or sends that to the
+ * edges, which only the last bin may), and no value past hi gets a bin.
+ * With bins of a power-of-two width from 0 (hist(a, 0, 1, 256)) nothing
+ * is rounded and this always holds; elsewhere rounding often puts some
+ * edge on the wrong side, and the per-value tolerance test is needed.
+ * O(nbins), like clearing the counts. */
+static int bins_exact(const struct hist *h)
+{
+    int64_t k;
+
+    for (k = 0; k < h->nbins; k++) {
+        int64_t a = estimate(h, edge(h, k));
+        int64_t b = estimate(h, nextafter(edge(h, k + 1), -INFINITY));
+
+        /* a < 0: edge(k) is at or past nbins, the whole bin goes to the
+         * edges; b < 0: the end of bin k does, fine for the last bin */
+        if (a >= 0 && a < k)
+            return 0;
+        if (b >= 0 ? b > k : k != h->nbins - 1)
+            return 0;
+    }
+    /* and the first value past hi, outside every bin, goes to the edges */
+    return estimate(h, nextafter(h->hi, INFINITY)) < 0;
+}
+
 /* The position f of a value in bins is off by less than tol from where
  * the edges put it, so a value whose f is further than tol from a whole
  * number is in bin floor(f) without looking at the edges; with exact
@@ -503,7 +541,6 @@ int64_t hr_histogram(const struct hr_array *a, double lo, double hi,
     int64_t n = 0;
     int64_t ng;
     int64_t total = 0;
-    int e2;
     int64_t g;
     int64_t k;
 
@@ -534,11 +571,7 @@ int64_t hr_histogram(const struct hr_array *a, double lo, double hi,
             (1 + fmax(fabs(lo), fabs(hi)) / (hi - lo));
     if (!(h.tol < 0.25))
         h.tol = 1.0;            /* never trust the estimate alone */
-    /* lo 0 and a bin width that is a power of two (hist(a, 0, 1, 256)):
-     * v * norm is exact, and so is every edge k * step */
-    h.exact = lo == 0 && h.step * h.norm == 1.0 &&
-              h.step * (double)nbins == hi &&
-              frexp(h.step, &e2) == 0.5;
+    h.exact = nbins <= HIST_FAST_BINS && bins_exact(&h);
     s.base = a->data;
     s.dtype = a->dtype;
     s.ax = &ax;

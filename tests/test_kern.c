@@ -917,7 +917,14 @@ static void test_kern_histogram_fast_paths_match_reference(void **state)
     static const double ranges[][3] = {
         { 0.0, 1.0, 256 }, { 0.0, 2.0, 4 }, { 0.0, 0.375, 3 },
         { 0.0, 1.0, 200 }, { 0.05, 0.95, 200 }, { -1.0, 1.0, 1 },
-        { 0.0, 1.0, 16384 }, { 0.0, 1.0, 16385 },
+        { 0.0, 1.0, 16384 }, { 0.0, 1.0, 16385 }, { 0.25, 0.75, 64 },
+        { -0.5, 0.5, 10 },
+    };
+    static const double exact[][3] = {
+        { 0.0, 1.0, 256 }, { 2.0, 3.0, 64 }, { -4.0, 4.0, 64 },
+        { 0.0, 255.0, 256 }, { 0.0, 1.0, 10 }, { 0.1, 0.7, 1000 },
+        /* exact bins, but (next(hi) - lo) * norm rounds below 1 */
+        { -0.018100000000000002, 0.054300000000000001, 1 },
     };
     static const int dtypes[] = { HR_FLOAT32, HR_FLOAT64 };
     const int64_t shape[2] = { 700, 450 };
@@ -941,17 +948,19 @@ static void test_kern_histogram_fast_paths_match_reference(void **state)
             tfree(t);
         }
     }
-    /* values on and beside every edge of exact bins, as float32 too */
-    for (d = 0; d < 2; d++) {
-        int64_t nbins = 256;
+    /* values on and beside every edge of ranges whose bins the estimate
+     * alone may decide (and two whose it may not), as float32 too */
+    for (r = 0; r < sizeof exact / sizeof exact[0]; r++) {
+        double lo = exact[r][0];
+        double hi = exact[r][1];
+        int64_t nbins = (int64_t)exact[r][2];
         int64_t one[1] = { 3 * (nbins + 1) + 3 };
-        struct tarr *t = NULL;
         int64_t k;
 
         edge_values = malloc((size_t)one[0] * sizeof *edge_values);
         assert_non_null(edge_values);
         for (k = 0; k <= nbins; k++) {
-            double e = (double)k / 256;
+            double e = edge_ref(lo, hi, nbins, k);
 
             edge_values[3 * k] = e;
             edge_values[3 * k + 1] = nextafter(e, -INFINITY);
@@ -960,9 +969,12 @@ static void test_kern_histogram_fast_paths_match_reference(void **state)
         edge_values[one[0] - 3] = -0.0;
         edge_values[one[0] - 2] = NAN;
         edge_values[one[0] - 1] = 1e300;
-        t = make(dtypes[d], 1, one, L_C, gen_edge);
-        check_hist(t, 0.0, 1.0, nbins, "exact edges");
-        tfree(t);
+        for (d = 0; d < 2; d++) {
+            struct tarr *t = make(dtypes[d], 1, one, L_C, gen_edge);
+
+            check_hist(t, lo, hi, nbins, "edges");
+            tfree(t);
+        }
         free(edge_values);
         edge_values = NULL;
     }
