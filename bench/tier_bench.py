@@ -303,13 +303,13 @@ def reload_section(cfg, tab, tmp, demo):
         m = B.median(e2r[t])
         tab.row(f"edit-to-result demo some_task, tier {t}", B.fmt_ms(m),
                 B.fmt_ms(B.p90(e2r[t])), B.ratio(m, eref))
-    tab.note("tier auto: every reload also sets up a gcc compile (memory "
-             "files, a thread that spawns it) and cancels the previous "
-             "one; the compiles run in the background at nice 10.  "
+    tab.note("tier auto: every reload also queues a gcc compile for the "
+             "starter thread, which starts it 15 ms later unless a newer "
+             "reload cancelled it first (back-to-back reloads start no "
+             "compiler at all), at nice 10.  "
              "Edit-to-result as in bench.py (rewrite tasks/demo.c, reload, "
              "run some_task = hr_sum on every core, read the result), "
-             f"{len(e2r['off'])} edits per variant: the first run after a "
-             "reload shares the cores with the starting gcc.")
+             f"{len(e2r['off'])} edits per variant.")
     return B.median(rep["auto"])
 
 

@@ -49,6 +49,7 @@ struct hr_tier2 {
     char notice[256];
     int epfd;
     struct hr_tier2_job *jobs;  /* owned list */
+    struct hr_tier2_starter *starter;   /* owned, made on the first start */
     struct hr_tier2log log;
 };
 
@@ -169,6 +170,7 @@ void hr_tier2_free(struct hr_tier2 *t)
         reap(t, j, &status);
         job_free(j);
     }
+    hr_tier2_starter_free(t->starter);
     if (t->epfd >= 0)
         close(t->epfd);
     free(t->cc);
@@ -307,7 +309,6 @@ int hr_tier2_start(struct hr_tier2 *t, struct hr_module *m)
     j->proc.done_fd = -1;
     j->proc.obj_fd = -1;
     j->proc.log_fd = -1;
-    j->proc.src_fd = -1;
     j->proc.done_w = -1;
     j->t0 = mono_ms();
     clock_gettime(CLOCK_REALTIME, &j->started);
@@ -316,9 +317,16 @@ int hr_tier2_start(struct hr_tier2 *t, struct hr_module *m)
         job_free(j);
         return HR_ENOMEM;
     }
-    e = hr_tier2_cc_start(t->path, m, fast, &j->proc);
+    /* under `tier wait` the next run waits anyway: no delay */
+    e = t->starter == NULL ? hr_tier2_starter_new(&t->starter) : 0;
+    if (e == 0)
+        e = hr_tier2_cc_start(t->starter, t->path, m, fast,
+                              t->mode == HR_TIER2_WAIT ? 0
+                                                       : HR_TIER2_DELAY_MS,
+                              &j->proc);
     if (e != 0) {
-        log_line(t, m->path, "cannot start a compile (%s)", strerror(e));
+        log_line(t, m->path, "cannot start a compile (%s)",
+                 e == HR_ENOMEM ? "out of memory" : strerror(e));
         job_free(j);
         return 0;
     }
@@ -351,7 +359,7 @@ static void mark_ready(struct hr_module *m, const struct hr_tier2_job *j,
 
     clock_gettime(CLOCK_REALTIME, &now);
     at = real_ms(&now);
-    if (fstat(j->proc.obj_fd, &st) == 0 &&
+    if (fstat(hr_tier2_cc_obj_fd(&j->proc), &st) == 0 &&
         real_ms(&st.st_mtim) + link_ms < at &&
         real_ms(&st.st_mtim) >= start)
         at = real_ms(&st.st_mtim) + link_ms;
@@ -374,8 +382,8 @@ static int swap_in(struct hr_tier2 *t, struct hr_tier2_job *j)
     int rc = HR_ENOMEM;
 
     if (fns != NULL)
-        rc = hr_tier2_code_link(m, j->proc.obj_fd, t->syms, t->nsyms, fns,
-                                &code, &err);
+        rc = hr_tier2_code_link(m, hr_tier2_cc_obj_fd(&j->proc), t->syms,
+                                t->nsyms, fns, &code, &err);
     if (rc != 0) {
         log_line(t, j->path, "link failed, tier 1 stays: %s",
                  rc == HR_ENOMEM ? "out of memory" : err.msg);
@@ -425,7 +433,7 @@ static int finish(struct hr_tier2 *t, struct hr_tier2_job *j)
         else
             log_line(t, j->path, "compile died (%s), tier 1 stays:",
                      strsignal(WTERMSIG(status)));
-        hr_tier2log_output(&t->log, j->proc.log_fd);
+        hr_tier2log_output(&t->log, hr_tier2_cc_log_fd(&j->proc));
     }
     j->m->t2_failed = !swapped;
     job_free(j);

@@ -333,9 +333,17 @@ def tier_off_keeps_tier1():
 @test
 def quit_and_reload_kill_compiles():
     cc = slow_cc(60)
-    rc, out, err = hotrun(["-q", A64], "reload busy.c\nrun busy\n",
-                          HOTRUN_CC=cc, timeout=30)
-    assert rc == 0, err
+    p = subprocess.Popen([HOTRUN, "-q", A64], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, cwd=TMP, env=dict(ENV, HOTRUN_CC=cc))
+    p.stdin.write("reload busy.c\nrun busy\n")
+    p.stdin.flush()
+    t0 = time.time()
+    while not os.path.exists(cc + ".pid") and time.time() - t0 < 20:
+        time.sleep(0.02)        # the compile has started (after its delay)
+    time.sleep(0.1)
+    out, err = p.communicate("quit\n", timeout=30)
+    assert p.returncode == 0, err
     pid = int(open(cc + ".pid").read())
     t0 = time.time()
     while not dead(pid) and time.time() - t0 < 10:
