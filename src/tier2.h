@@ -2,9 +2,11 @@
  * background and swap its tasks to the fast code between runs
  *
  * A reload compiles with libtcc (tier 1: sub-millisecond, slow code).
- * hr_tier2_start() then hands the same source text to gcc -O2 in a child
- * process of its own process group (the prompt's Ctrl-C never reaches it)
- * and returns at once; the object gcc writes into an anonymous memory file
+ * hr_tier2_start() then queues the same source text for gcc -O2 and
+ * returns at once; a starter thread runs gcc 15 ms later (at once under
+ * HR_TIER2_WAIT; a newer reload in between cancels it before it starts),
+ * at nice 10, in a process group of its own (the prompt's Ctrl-C never
+ * reaches it).  The object gcc writes into an anonymous memory file
  * is linked into memory by libtcc like its own output, with the same host
  * bindings (hr_jit_link()), and the module's task pointers are switched to
  * it by hr_tier2_poll() or hr_tier2_wait() - called between runs, never
@@ -27,8 +29,9 @@
  * started at all, tier 2 is off for the session and hr_tier2_notice()
  * says so once.
  *
- * Threads: everything here runs on the thread that owns the session; the
- * compiles are processes.  Nothing prints, nothing exits.
+ * Threads: every function here is called on the thread that owns the
+ * session; the engine's own starter thread only starts processes.
+ * Nothing prints, nothing exits.
  */
 #ifndef HR_TIER2_H
 #define HR_TIER2_H
