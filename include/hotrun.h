@@ -9,6 +9,20 @@
  * are helpers.  The arrays are resident in the hotrun process and read-only:
  * tasks get const views, never ownership.
  *
+ * Two tiers.  `reload` compiles the file with TinyCC in well under a
+ * millisecond (tier 1); hotrun then compiles the same text with gcc -O2 in
+ * the background (tier 2) and switches the module's tasks to that code
+ * between two runs, never during one.  Both give the same results: gcc
+ * keeps the source's order of floating-point operations and never fuses
+ * a*b+c into an fma.  A file that holds the line
+ *
+ *     #pragma hotrun fast_math
+ *
+ * lets tier 2 reorder its arithmetic (vectorised sums and the rest of
+ * -ffast-math, but NaN and infinities still work), so its results may
+ * differ in the last bits from tier 1's.  A module's static variables
+ * start over at the switch, as at a reload.
+ *
  * Compiled by hotrun, this header is self-contained: it declares the common
  * parts of the C library (stdio, stdlib, string, math) itself and the host
  * binds them, so a task that includes only hotrun.h compiles in a fraction of
