@@ -24,6 +24,8 @@ Sections (bench/README.md says what each figure means):
 
 Every figure is a median (with the min or p90) of repeated runs; variants
 of a section are interleaved in rounds, since the machine may be noisy.
+hotrun runs with HOTRUN_TIER=off (unless set): these are tier-1 (libtcc)
+figures; bench/tier_bench.py measures tier 2 beside them.
 --quick: fewer repetitions (under a minute instead of about two).
 """
 import importlib.util
@@ -51,7 +53,21 @@ BENCH = os.path.join(ROOT, "bench")
 TASKS = os.path.join(BENCH, "tasks")
 HOTRUN = os.path.join(ROOT, "build", "hotrun")
 CORE = os.path.join(ROOT, "build", "libhotrun.a")
-REFERENCE = os.path.join(os.path.dirname(ROOT), "shared", "reference")
+
+
+def find_reference():
+    """shared/reference beside the repository, or beside a folder above it
+    (a worktree under /work/wt/NAME finds /work/shared/reference)."""
+    d = ROOT
+    while os.path.dirname(d) != d:
+        d = os.path.dirname(d)
+        p = os.path.join(d, "shared", "reference")
+        if os.path.exists(os.path.join(p, "python_trick.py")):
+            return p
+    return os.path.join(os.path.dirname(ROOT), "shared", "reference")
+
+
+REFERENCE = find_reference()
 PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") \
     else sys.executable
 TCC_RUNTIME = "/usr/lib/x86_64-linux-gnu/tcc/libtcc1.a"
@@ -311,7 +327,7 @@ def build(tmp):
         "-Wl,--no-whole-archive", "-ltcc", TCC_RUNTIME, "-lreadline"] +
        subprocess.check_output(["pkg-config", "--libs", "hdf5", "minizip",
                                 "zlib"], text=True).split() +
-       ["-lcsv", "-lstdc++", "-lpthread", "-ldl", "-lm"])
+       ["-lcsv", "-ldw", "-lelf", "-lstdc++", "-lpthread", "-ldl", "-lm"])
     speed_so = os.path.join(tmp, "speed-O2.so")
     sh(["gcc", "-O2", "-shared", "-fPIC", "-I", os.path.join(ROOT, "include"),
         os.path.join(TASKS, "speed.c"), "-o", speed_so])
@@ -880,6 +896,8 @@ def main():
     if extra:
         sys.exit(__doc__)
     cfg = QUICK if quick else FULL
+    # tier 1 (libtcc) figures: tier 2 has bench/tier_bench.py
+    os.environ.setdefault("HOTRUN_TIER", "off")
     for path, what in ((HOTRUN, "build/hotrun"),
                        (CORE, "build/libhotrun.a")):
         if not os.path.exists(path):

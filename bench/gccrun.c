@@ -7,7 +7,7 @@
  *       bench/gccrun.c -o gccrun -rdynamic \
  *       -Wl,--whole-archive build/libhotrun.a -Wl,--no-whole-archive \
  *       -ltcc /usr/lib/x86_64-linux-gnu/tcc/libtcc1.a -lreadline \
- *       -lpthread -ldl -lm
+ *       -ldw -lelf -lpthread -ldl -lm
  *
  * The whole archive and -rdynamic put every hr_* function of hotrun.h in
  * the executable's dynamic symbol table, so that a task file built by

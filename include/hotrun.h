@@ -9,11 +9,33 @@
  * are helpers.  The arrays are resident in the hotrun process and read-only:
  * tasks get const views, never ownership.
  *
- * Compiled by hotrun (TinyCC), this header is self-contained: it declares the
- * common parts of the C library (stdio, stdlib, string, math) itself and the
- * host binds them, so a task that includes only hotrun.h compiles in a
- * fraction of a millisecond.  Tasks may still include system headers.
- * Compiled by another compiler (gcc, clang), it includes the system headers.
+ * Two tiers.  `reload` compiles the file with TinyCC in well under a
+ * millisecond (tier 1); hotrun then compiles the same text with gcc -O2 in
+ * the background (tier 2) and switches the module's tasks to that code
+ * between two runs, never during one.  Both give the same results: gcc
+ * keeps the source's order of floating-point operations and never fuses
+ * a*b+c into an fma.  A file that holds the line
+ *
+ *     #pragma hotrun fast_math
+ *
+ * lets tier 2 reorder its arithmetic (vectorised sums and the rest of
+ * -ffast-math, but NaN and infinities still work), so its results may
+ * differ in the last bits from tier 1's.  A module's static variables
+ * start over at the switch, as at a reload.
+ *
+ * Compiled by hotrun, this header is self-contained: it declares the common
+ * parts of the C library (stdio, stdlib, string, math) itself and the host
+ * binds them, so a task that includes only hotrun.h compiles in a fraction of
+ * a millisecond with TinyCC (tier 1), and the optimising compiler of tier 2
+ * (gcc, run by hotrun with -DHOTRUN_PRELUDE) parses no glibc header either.
+ * Tasks may still include system headers, before or after this one.
+ * Compiled by another compiler outside hotrun (a plain `gcc task.c`), it
+ * includes the system headers.
+ *
+ * GCC builtins that TinyCC lacks (__builtin_popcount, clz, ctz, parity,
+ * ffs, bswap; the __sync_* and __atomic_* families) are provided under
+ * TinyCC as macros over host functions, so a task compiles the same in
+ * both tiers; see "GCC builtins under TinyCC" below.
  */
 #ifndef HOTRUN_H
 #define HOTRUN_H
@@ -23,7 +45,7 @@
 #include <stddef.h>
 #include <stdarg.h>
 
-#ifdef __TINYC__
+#if defined(__TINYC__) || defined(HOTRUN_PRELUDE)
 /* ---- the C library subset bound by the host (no glibc headers parsed) ---- */
 #ifndef __bool_true_false_are_defined
 #define bool _Bool
@@ -51,11 +73,32 @@
 #define __UINT64_C(c) c ## UL
 #endif
 
-/* spelled as glibc spells them for TinyCC, so that <math.h> included after
+#ifndef __TINYC__
+/* what TinyCC's own <stddef.h> declares, from the compiler's predefined
+ * types (glibc's, so a later <stdint.h> or <stdlib.h> repeats them) */
+typedef __INT8_TYPE__ int8_t;
+typedef __INT16_TYPE__ int16_t;
+typedef __INT32_TYPE__ int32_t;
+typedef __INT64_TYPE__ int64_t;
+typedef __UINT8_TYPE__ uint8_t;
+typedef __UINT16_TYPE__ uint16_t;
+typedef __UINT32_TYPE__ uint32_t;
+typedef __UINT64_TYPE__ uint64_t;
+typedef __INTPTR_TYPE__ intptr_t;
+typedef __UINTPTR_TYPE__ uintptr_t;
+typedef __PTRDIFF_TYPE__ ssize_t;
+#undef alloca
+#define alloca(size) __builtin_alloca (size)
+#endif
+
+/* NAN as TinyCC makes it (the x86 default NaN, sign bit set) for both
+ * tiers, so that printf("%f", NAN) says "-nan" in both; the rest spelled
+ * as glibc spells them for this compiler, so that <math.h> included after
  * hotrun.h redefines nothing */
 #ifndef NAN
 #define NAN (0.0f / 0.0f)
 #endif
+#ifdef __TINYC__
 #ifndef HUGE_VALF
 #define HUGE_VALF 1e10000f
 #endif
@@ -64,6 +107,17 @@
 #endif
 #ifndef HUGE_VAL
 #define HUGE_VAL 1e10000
+#endif
+#else
+#ifndef HUGE_VALF
+#define HUGE_VALF (__builtin_huge_valf ())
+#endif
+#ifndef INFINITY
+#define INFINITY (__builtin_inff ())
+#endif
+#ifndef HUGE_VAL
+#define HUGE_VAL (__builtin_huge_val ())
+#endif
 #endif
 #ifndef M_PI
 #define M_E 2.7182818284590452354
@@ -244,6 +298,142 @@ float fmaxf(float x, float y);
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#endif
+
+#ifdef __TINYC__
+/* ---- GCC builtins under TinyCC ----
+ * TinyCC 0.9.27 lacks these; here they are macros over host functions
+ * with gcc's meaning (a call each, where tier 2 has an instruction), so
+ * that a task compiles, and computes the same, in both tiers.
+ *   bits: __builtin_popcount, clz, ctz, ffs, parity (plain: unsigned int;
+ *     l and ll: 64 bits; clz and ctz of 0 are undefined, as in gcc),
+ *     __builtin_bswap16/32/64;
+ *   hints that do nothing here: __builtin_unreachable, __builtin_prefetch,
+ *     __builtin_assume_aligned;
+ *   __builtin_isnan/isinf/isfinite, __builtin_inf/huge_val/nan (+ f);
+ *   atomics for reductions from hr_parallel_for workers, on 1-, 2-, 4-
+ *     and 8-byte integers and pointers: the __sync_* family (without the
+ *     optional variable list) and the __atomic_* family, _n and generic
+ *     forms; every order is sequentially consistent, as gcc allows.
+ * The __ATOMIC_* order names are defined as gcc predefines them. */
+#ifndef __ATOMIC_RELAXED
+#define __ATOMIC_RELAXED 0
+#define __ATOMIC_CONSUME 1
+#define __ATOMIC_ACQUIRE 2
+#define __ATOMIC_RELEASE 3
+#define __ATOMIC_ACQ_REL 4
+#define __ATOMIC_SEQ_CST 5
+#endif
+int __hr_popcount(unsigned long long x);
+int __hr_clz32(unsigned int x);
+int __hr_clz64(unsigned long long x);
+int __hr_ctz32(unsigned int x);
+int __hr_ctz64(unsigned long long x);
+int __hr_ffs64(unsigned long long x);
+unsigned short __hr_bswap16(unsigned short x);
+unsigned int __hr_bswap32(unsigned int x);
+unsigned long long __hr_bswap64(unsigned long long x);
+long long __hr_atomic_rmw(volatile void *p, long long v, int size, int op);
+long long __hr_atomic_load(const volatile void *p, int size);
+void __hr_atomic_store(volatile void *p, long long v, int size);
+long long __hr_atomic_xchg(volatile void *p, long long v, int size);
+int __hr_atomic_cas(volatile void *p, void *expected, const void *desired,
+                    int size);
+void __hr_atomic_generic(int op, volatile void *p, const void *val,
+                         void *ret, int size);
+void __hr_atomic_fence(void);
+
+#define __builtin_popcount(x) __hr_popcount((unsigned int)(x))
+#define __builtin_popcountl(x) __hr_popcount((unsigned long)(x))
+#define __builtin_popcountll(x) __hr_popcount((unsigned long long)(x))
+#define __builtin_parity(x) (__hr_popcount((unsigned int)(x)) & 1)
+#define __builtin_parityl(x) (__hr_popcount((unsigned long)(x)) & 1)
+#define __builtin_parityll(x) (__hr_popcount((unsigned long long)(x)) & 1)
+#define __builtin_clz(x) __hr_clz32((unsigned int)(x))
+#define __builtin_clzl(x) __hr_clz64((unsigned long)(x))
+#define __builtin_clzll(x) __hr_clz64((unsigned long long)(x))
+#define __builtin_ctz(x) __hr_ctz32((unsigned int)(x))
+#define __builtin_ctzl(x) __hr_ctz64((unsigned long)(x))
+#define __builtin_ctzll(x) __hr_ctz64((unsigned long long)(x))
+#define __builtin_ffs(x) __hr_ffs64((unsigned int)(x))
+#define __builtin_ffsl(x) __hr_ffs64((unsigned long)(x))
+#define __builtin_ffsll(x) __hr_ffs64((unsigned long long)(x))
+#define __builtin_bswap16(x) __hr_bswap16((unsigned short)(x))
+#define __builtin_bswap32(x) __hr_bswap32((unsigned int)(x))
+#define __builtin_bswap64(x) __hr_bswap64((unsigned long long)(x))
+#define __builtin_unreachable() ((void)0)
+#define __builtin_prefetch(...) ((void)0)
+#define __builtin_assume_aligned(p, ...) ((void *)(p))
+#define __builtin_isnan(x) isnan(x)
+#define __builtin_isinf(x) isinf(x)
+#define __builtin_isfinite(x) isfinite(x)
+#define __builtin_inf() 1e10000
+#define __builtin_inff() 1e10000f
+#define __builtin_huge_val() 1e10000
+#define __builtin_huge_valf() 1e10000f
+#define __builtin_nan(s) (0.0 / 0.0)
+#define __builtin_nanf(s) (0.0f / 0.0f)
+
+#define __HR_RMW(p, v, op) ((__typeof__(*(p)))__hr_atomic_rmw((p), \
+    (long long)(v), (int)sizeof *(p), (op)))
+#define __atomic_fetch_add(p, v, o) __HR_RMW(p, v, 0)
+#define __atomic_fetch_sub(p, v, o) __HR_RMW(p, v, 1)
+#define __atomic_fetch_and(p, v, o) __HR_RMW(p, v, 2)
+#define __atomic_fetch_or(p, v, o) __HR_RMW(p, v, 3)
+#define __atomic_fetch_xor(p, v, o) __HR_RMW(p, v, 4)
+#define __atomic_fetch_nand(p, v, o) __HR_RMW(p, v, 5)
+#define __atomic_add_fetch(p, v, o) __HR_RMW(p, v, 8)
+#define __atomic_sub_fetch(p, v, o) __HR_RMW(p, v, 9)
+#define __atomic_and_fetch(p, v, o) __HR_RMW(p, v, 10)
+#define __atomic_or_fetch(p, v, o) __HR_RMW(p, v, 11)
+#define __atomic_xor_fetch(p, v, o) __HR_RMW(p, v, 12)
+#define __atomic_nand_fetch(p, v, o) __HR_RMW(p, v, 13)
+#define __sync_fetch_and_add(p, v) __HR_RMW(p, v, 0)
+#define __sync_fetch_and_sub(p, v) __HR_RMW(p, v, 1)
+#define __sync_fetch_and_and(p, v) __HR_RMW(p, v, 2)
+#define __sync_fetch_and_or(p, v) __HR_RMW(p, v, 3)
+#define __sync_fetch_and_xor(p, v) __HR_RMW(p, v, 4)
+#define __sync_fetch_and_nand(p, v) __HR_RMW(p, v, 5)
+#define __sync_add_and_fetch(p, v) __HR_RMW(p, v, 8)
+#define __sync_sub_and_fetch(p, v) __HR_RMW(p, v, 9)
+#define __sync_and_and_fetch(p, v) __HR_RMW(p, v, 10)
+#define __sync_or_and_fetch(p, v) __HR_RMW(p, v, 11)
+#define __sync_xor_and_fetch(p, v) __HR_RMW(p, v, 12)
+#define __sync_nand_and_fetch(p, v) __HR_RMW(p, v, 13)
+#define __atomic_load_n(p, o) ((__typeof__(*(p)))__hr_atomic_load((p), \
+    (int)sizeof *(p)))
+#define __atomic_store_n(p, v, o) __hr_atomic_store((p), (long long)(v), \
+    (int)sizeof *(p))
+#define __atomic_exchange_n(p, v, o) ((__typeof__(*(p)))__hr_atomic_xchg( \
+    (p), (long long)(v), (int)sizeof *(p)))
+#define __atomic_compare_exchange_n(p, e, d, weak, s, f) \
+    ({ __typeof__(*(p)) __hr_d = (d); \
+       __hr_atomic_cas((p), (e), &__hr_d, (int)sizeof *(p)); })
+#define __atomic_compare_exchange(p, e, d, weak, s, f) \
+    __hr_atomic_cas((p), (e), (d), (int)sizeof *(p))
+#define __atomic_load(p, r, o) __hr_atomic_generic(0, (p), 0, (r), \
+    (int)sizeof *(p))
+#define __atomic_store(p, v, o) __hr_atomic_generic(1, (p), (v), 0, \
+    (int)sizeof *(p))
+#define __atomic_exchange(p, v, r, o) __hr_atomic_generic(2, (p), (v), (r), \
+    (int)sizeof *(p))
+#define __atomic_test_and_set(p, o) (__hr_atomic_xchg((p), 1, 1) != 0)
+#define __atomic_clear(p, o) __hr_atomic_store((p), 0, 1)
+#define __atomic_thread_fence(o) __hr_atomic_fence()
+#define __atomic_signal_fence(o) __hr_atomic_fence()
+#define __atomic_always_lock_free(n, p) \
+    ((n) == 1 || (n) == 2 || (n) == 4 || (n) == 8)
+#define __atomic_is_lock_free(n, p) __atomic_always_lock_free(n, p)
+#define __sync_bool_compare_and_swap(p, o, n) \
+    ({ __typeof__(*(p)) __hr_o = (o), __hr_n = (n); \
+       __hr_atomic_cas((p), &__hr_o, &__hr_n, (int)sizeof *(p)); })
+#define __sync_val_compare_and_swap(p, o, n) \
+    ({ __typeof__(*(p)) __hr_o = (o), __hr_n = (n); \
+       __hr_atomic_cas((p), &__hr_o, &__hr_n, (int)sizeof *(p)); __hr_o; })
+#define __sync_lock_test_and_set(p, v) ((__typeof__(*(p)))__hr_atomic_xchg( \
+    (p), (long long)(v), (int)sizeof *(p)))
+#define __sync_lock_release(p) __hr_atomic_store((p), 0, (int)sizeof *(p))
+#define __sync_synchronize() __hr_atomic_fence()
 #endif
 
 #ifdef __cplusplus

@@ -273,6 +273,44 @@ HR_API int hr_session_reload(struct hr_session *s, const char *path,
 HR_API int hr_session_unload(struct hr_session *s, const char *path,
                              struct hr_err *err);
 
+/* ---- tier 2: the same source optimised in the background ----
+ *
+ * reload compiles with libtcc (tier 1) and the tasks run at once; gcc -O2
+ * then compiles the same source in the background (tier 2) and the
+ * module's tasks switch to its code between runs, never during one.
+ * Results are the same in both tiers (no fast math unless a file says
+ * #pragma hotrun fast_math or the session is set fast). */
+enum hr_tier_mode {
+    HR_TIER_AUTO,                   /* compile in the background, switch when
+                                       ready (the default) */
+    HR_TIER_WAIT,                   /* the same; a run first waits for it */
+    HR_TIER_OFF                     /* tier 1 only */
+};
+
+/* Sets the mode; turning it back on starts the compiles that are due. */
+HR_API void hr_session_set_tier(struct hr_session *s,
+                                enum hr_tier_mode mode);
+HR_API enum hr_tier_mode hr_session_tier(const struct hr_session *s);
+
+/* Fast math for every module (on), or as each file says (off); starts
+ * the compiles again. */
+HR_API void hr_session_set_tier_fast(struct hr_session *s, int on);
+HR_API int hr_session_tier_fast(const struct hr_session *s);
+
+/* The optimising compiler's command (HOTRUN_CC, else "gcc"): static. */
+HR_API const char *hr_session_tier_cc(const struct hr_session *s);
+
+/* What the tier-2 compiles did, one line each (for `tier -v`): borrowed
+ * until the next call into the session; "" when none yet. */
+HR_API const char *hr_session_tier_log(const struct hr_session *s);
+
+/* Background work: a descriptor that turns readable when some of it has
+ * ended (-1: none), for a front end's poll(); hr_session_service() then
+ * takes what is ready (switches modules to tier 2) and returns how many
+ * modules switched.  A run does this by itself first. */
+HR_API int hr_session_poll_fd(const struct hr_session *s);
+HR_API int hr_session_service(struct hr_session *s);
+
 struct hr_module_info {
     const char *path;               /* borrowed: as given to reload */
     const char *realpath;           /* borrowed: canonical */
@@ -282,6 +320,12 @@ struct hr_module_info {
     uint64_t hash;                  /* of the source text compiled */
     int uses_libc;                  /* names bound from the C library */
     const char *warnings;           /* borrowed; NULL when none */
+    int tier;                       /* 1, or 2 (optimised) */
+    int tier_fast;                  /* tier 2 with fast math */
+    int tier_pending;               /* tier 2 on its way */
+    int tier_failed;                /* tier 2 failed (hr_session_tier_log) */
+    struct timespec tier_ready_at;  /* tier 2 came in (CLOCK_REALTIME) */
+    double tier_ready_ms;           /* that long after the reload */
 };
 
 HR_API int hr_session_nmodules(const struct hr_session *s);
@@ -362,6 +406,8 @@ struct hr_run_result {
                                        next run */
     int unused_from;                /* the first argument it never read,
                                        or -1 (none, or it asked hr_nargs) */
+    int tier;                       /* the code that ran: 1, or 2 */
+    int tier_fast;                  /* tier 2 with fast math */
     const char *task;               /* borrowed, like the module */
     int module;                     /* index of its module */
 };

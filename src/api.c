@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "builtins.h"
 #include "guard.h"
 #include "pool.h"
 #include "run.h"
@@ -383,6 +384,18 @@ static const struct hr_sym symbols[] = {
     SYM(sqrtf), SYM(expf), SYM(logf), SYM(powf), SYM(sinf), SYM(cosf),
     SYM(tanhf), SYM(fabsf), SYM(floorf), SYM(ceilf), SYM(roundf),
     SYM(fminf), SYM(fmaxf),
+
+    /* gcc builtins under TinyCC (hotrun.h) */
+    SYM(__hr_popcount), SYM(__hr_clz32), SYM(__hr_clz64), SYM(__hr_ctz32),
+    SYM(__hr_ctz64), SYM(__hr_ffs64), SYM(__hr_bswap16), SYM(__hr_bswap32),
+    SYM(__hr_bswap64), SYM(__hr_atomic_rmw), SYM(__hr_atomic_load),
+    SYM(__hr_atomic_store), SYM(__hr_atomic_xchg), SYM(__hr_atomic_cas),
+    SYM(__hr_atomic_generic), SYM(__hr_atomic_fence),
+
+    /* what gcc (tier 2) makes of sin(x) and cos(x) together, and of a
+     * popcount on a machine without the instruction (libgcc's helper,
+     * the same function as ours) */
+    SYM(sincos), SYM(sincosf), AS("__popcountdi2", __hr_popcount),
 
     /* TinyCC runtime */
     AS("__fixunsdfdi", tcc_fixunsdfdi), AS("__fixunssfdi", tcc_fixunssfdi),

@@ -105,6 +105,9 @@ void hr_guard_assert_fail(const char *expr, const char *file,
  * hr_guard_idle_sigint_take() reads it.  Returns the descriptor or -1.  A
  * Ctrl-C during hr_guard_deep_call() also stops that call. */
 int hr_guard_idle_sigint(void);
+/* The descriptor hr_guard_idle_sigint() made, or -1 when it was not
+ * asked for (no prompt: Ctrl-C ends hotrun as usual). */
+int hr_guard_idle_sigint_peek(void);
 int hr_guard_idle_sigint_take(void);
 
 /* Nonzero while a guarded run or host call is in progress. */

@@ -322,6 +322,11 @@ int hr_guard_idle_sigint(void)
     return idle_pipe[0];
 }
 
+int hr_guard_idle_sigint_peek(void)
+{
+    return idle_pipe[0];
+}
+
 int hr_guard_idle_sigint_take(void)
 {
     char buf[64];

@@ -53,6 +53,9 @@ struct hr_jit_opts {
     size_t max_mem;             /* compiler memory; 0: 512 MiB */
 };
 
+struct hr_tier2_code;
+struct hr_tier2_job;
+
 /* A task's own fold of per-rank results: NAME__combine (hotrun.h). */
 typedef double (*hr_combine_fn)(double acc, double v);
 
@@ -93,6 +96,18 @@ struct hr_module {
     char *dir;                  /* owned: the file's folder (includes) */
     const char *include_dir;    /* borrowed from the jit options */
     size_t source_len;
+    /* tier 2 (tier2.h): the same source optimised by gcc.  Until it is
+     * in, tier is 1 and tasks[].fn point into code above; when it is,
+     * tier is 2, tasks[].fn point into t2's code, and code stays mapped
+     * (unused) until the module is freed. */
+    int tier;                   /* 1 or 2 */
+    int t2_fast;                /* tier 2 was compiled with fast math */
+    int t2_failed;              /* the last tier-2 compile failed */
+    struct hr_tier2_code *t2;   /* owned: tier-2 code, or NULL */
+    struct hr_tier2_job *t2_job;    /* borrowed: its compile under way
+                                     * (the engine's), or NULL */
+    struct timespec t2_ready_at;    /* CLOCK_REALTIME: tier 2 came in */
+    double t2_ready_ms;         /* from the end of the reload to then */
 };
 
 /* Compiles path.  On success *out is owned by the caller (hr_jit_free()).
@@ -127,6 +142,17 @@ int hr_jit_contains(const struct hr_module *m, uintptr_t pc);
  * a guard's jump frame (it compiles and takes locks). */
 void hr_jit_locate(struct hr_module *m, uintptr_t pc, char *buf,
                    size_t len);
+
+/* Links the ELF relocatable object at obj_path (gcc -c output) into one
+ * new block of memory with libtcc, as a compile links its own code: each
+ * name the object uses must be among syms (borrowed for the call).  For
+ * each of the nnames names, addrs[i] gets its address in the block, or
+ * NULL.  On success *mem and *len describe the block, owned by the caller
+ * (munmap()).  Returns 0, HR_ECOMPILE (err has what libtcc said) or
+ * HR_ENOMEM. */
+int hr_jit_link(const char *obj_path, const struct hr_sym *syms,
+                size_t nsyms, const char *const *names, int nnames,
+                void **addrs, void **mem, size_t *len, struct hr_err *err);
 
 /* 64-bit FNV-1a hash of a buffer (also used to compare file contents). */
 uint64_t hr_hash(const void *buf, size_t len);

@@ -16,6 +16,7 @@
 #include "coderange.h"
 #include "fileio.h"
 #include "jit_int.h"
+#include "tier2.h"
 #include "lines.h"
 
 uint64_t hr_hash(const void *buf, size_t len)
@@ -180,6 +181,7 @@ void hr_jit_free(struct hr_module *m)
 {
     if (m == NULL)
         return;
+    hr_tier2_module_free(m);
     hr_jit_reset_code(m);
     free(m->path);
     free(m->realpath);
@@ -255,7 +257,8 @@ int hr_jit_sort_out(struct hr_module *m, const struct hr_sig_fn *fns,
 
 int hr_jit_contains(const struct hr_module *m, uintptr_t pc)
 {
-    return pc >= (uintptr_t)m->code && pc < m->text_end;
+    return (pc >= (uintptr_t)m->code && pc < m->text_end) ||
+           hr_tier2_contains(m, pc);
 }
 
 void hr_jit_locate(struct hr_module *m, uintptr_t pc, char *buf,
@@ -268,6 +271,8 @@ void hr_jit_locate(struct hr_module *m, uintptr_t pc, char *buf,
     int line = 0;
     int i;
 
+    if (hr_tier2_locate(m, pc, buf, len) == 0)
+        return;
     buf[0] = '\0';
     if (!hr_jit_contains(m, pc))
         return;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "session.h"
+#include "api.h"
 #include "guard.h"
 #include "pool.h"
 
@@ -16,6 +17,21 @@ double hr_session_now_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* Tier 2 as the environment says: HOTRUN_CC names the compiler,
+ * HOTRUN_TIER=wait|off|auto the mode.  Returns 0 or HR_ENOMEM. */
+static int tier2_open(struct hr_session *s)
+{
+    struct hr_tier2_opts to = { 0 };
+    const char *tier = getenv("HOTRUN_TIER");
+
+    to.cc = getenv("HOTRUN_CC");
+    to.syms = hr_api_symbols(&to.nsyms);
+    to.mode = tier != NULL && strcmp(tier, "wait") == 0 ? HR_TIER2_WAIT
+            : tier != NULL && strcmp(tier, "off") == 0 ? HR_TIER2_OFF
+            : HR_TIER2_AUTO;
+    return hr_tier2_new(&to, &s->tier2);
 }
 
 int hr_session_open(const struct hr_session_hooks *hooks,
@@ -29,7 +45,8 @@ int hr_session_open(const struct hr_session_hooks *hooks,
     s->current = -1;
     s->include_dir = HR_INCLUDE_DIR;
     s->ro = hr_runout_new();
-    if (s->ro == NULL) {
+    if (s->ro == NULL || tier2_open(s) != 0) {
+        hr_runout_free(s->ro);
         free(s);
         return HR_ENOMEM;
     }
@@ -52,6 +69,8 @@ void hr_session_close(struct hr_session *s)
     }
     for (i = 0; i < s->nmods; i++)
         hr_jit_free(s->mods[i]);
+    hr_tier2_free(s->tier2);        /* after the modules: it kills their
+                                       compiles still running */
     for (i = 0; i < s->noutputs; i++)
         free(s->outputs[i]);
     free(s->outputs);

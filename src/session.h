@@ -11,6 +11,7 @@
 #include "array.h"
 #include "jit.h"
 #include "runout.h"
+#include "tier2.h"
 #include <time.h>
 
 struct slot {
@@ -47,6 +48,7 @@ struct hr_session {
     int nkeeps;
     char **outputs;                 /* owned: names the last run made */
     int noutputs;
+    struct hr_tier2 *tier2;         /* owned: tier 2 (tier2.h) */
     int (*source_fn)(void *ud, const char *path, struct hr_source *out);
     void *source_ud;
 };

@@ -47,6 +47,12 @@ int hr_session_module_info(const struct hr_session *s, int i,
     out->hash = m->hash;
     out->uses_libc = m->uses_libc_fallback;
     out->warnings = m->warnings;
+    out->tier = m->tier == 2 ? 2 : 1;
+    out->tier_fast = m->tier == 2 && m->t2_fast;
+    out->tier_pending = hr_tier2_pending(m);
+    out->tier_failed = m->t2_failed;
+    out->tier_ready_at = m->t2_ready_at;
+    out->tier_ready_ms = m->t2_ready_ms;
     return 0;
 }
 
@@ -64,6 +70,7 @@ int hr_session_reload(struct hr_session *s, const char *path, int *index,
     struct hr_source src = { NULL, 0, NULL, NULL };
     struct hr_module *m = NULL;
     struct hr_module **grown = NULL;
+    const char *notice = NULL;
     int i;
     int rc;
 
@@ -104,6 +111,11 @@ int hr_session_reload(struct hr_session *s, const char *path, int *index,
         i = s->nmods++;
         s->mods[i] = m;
     }
+    /* tier 2 in the background; "no compiler" is said once */
+    hr_tier2_start(s->tier2, m);
+    notice = hr_tier2_notice(s->tier2);
+    if (notice != NULL && s->hooks.notice != NULL)
+        s->hooks.notice(s->hooks.ud, notice);
     if (index != NULL)
         *index = i;
     return 0;

@@ -114,6 +114,21 @@ int hr_session_run(struct hr_session *s, const char *spec, int argc,
                    "line or 'load FILE')");
         return HR_ENOENT;
     }
+    /* tier 2: under `tier wait` wait for it (Ctrl-C at the prompt stops
+     * waiting), then switch every module whose compile ended - between
+     * runs, never during one */
+    if (hr_tier2_mode(s->tier2) == HR_TIER2_WAIT) {
+        int stop_fd = hr_guard_idle_sigint_peek();
+
+        rc = hr_tier2_wait(s->tier2, s->mods[m], stop_fd, err);
+        if (rc == HR_EINTR && stop_fd >= 0)
+            hr_guard_idle_sigint_take();
+        if (rc != 0)
+            return rc;
+    }
+    hr_tier2_poll(s->tier2);
+    res->tier = s->mods[m]->tier == 2 ? 2 : 1;
+    res->tier_fast = s->mods[m]->tier == 2 && s->mods[m]->t2_fast;
     arr = s->arrays[s->current].r;
     run.task = task->name;
     run.argc = argc;

@@ -334,7 +334,8 @@ def batch_list_json_and_relative_paths():
     rows = [json.loads(l) for l in out.splitlines()]
     assert len(rows) == 6, out
     keys = {"source", "line", "command", "file", "function", "args", "ok",
-            "result", "outputs", "bytes", "compile_ms", "run_ms", "error"}
+            "result", "outputs", "bytes", "tier", "compile_ms", "run_ms",
+            "error"}
     assert all(set(r) == keys for r in rows), rows
     assert rows[0]["ok"] and rows[0]["result"] == 12 and rows[0]["function"] == "count"
     assert rows[0]["file"].endswith("batch/t.c")

@@ -10,7 +10,7 @@ shift || true
 packages=(cmake make gcc g++ binutils libc6-dev pkg-config libtcc-dev tcc
           libreadline-dev libcmocka-dev python3 python3-numpy
           libminizip-dev zlib1g-dev libhdf5-dev libcsv-dev libfast-float-dev
-          python3-h5py libcjson-dev libopenmpi-dev openmpi-bin
+          python3-h5py libcjson-dev libdw-dev libelf-dev libopenmpi-dev openmpi-bin
           clang libclang-rt-14-dev libfuzzer-14-dev)
 missing=()
 for p in "${packages[@]}"; do

@@ -908,6 +908,78 @@ static void test_kern_histogram_values_on_edges(void **state)
     }
 }
 
+/* The fast paths of hr_histogram: bins whose width is a power of two from
+ * 0 (floor alone decides), float32 read in place, many values over
+ * several groups and sub-histograms, in every layout, values on the
+ * edges included: each bin as the edges give it. */
+static void test_kern_histogram_fast_paths_match_reference(void **state)
+{
+    static const double ranges[][3] = {
+        { 0.0, 1.0, 256 }, { 0.0, 2.0, 4 }, { 0.0, 0.375, 3 },
+        { 0.0, 1.0, 200 }, { 0.05, 0.95, 200 }, { -1.0, 1.0, 1 },
+        { 0.0, 1.0, 16384 }, { 0.0, 1.0, 16385 }, { 0.25, 0.75, 64 },
+        { -0.5, 0.5, 10 },
+    };
+    static const double exact[][3] = {
+        { 0.0, 1.0, 256 }, { 2.0, 3.0, 64 }, { -4.0, 4.0, 64 },
+        { 0.0, 255.0, 256 }, { 0.0, 1.0, 10 }, { 0.1, 0.7, 1000 },
+        /* exact bins, but (next(hi) - lo) * norm rounds below 1 */
+        { -0.018100000000000002, 0.054300000000000001, 1 },
+    };
+    static const int dtypes[] = { HR_FLOAT32, HR_FLOAT64 };
+    const int64_t shape[2] = { 700, 450 };
+    size_t r, d;
+    int layout;
+
+    (void)state;
+    for (d = 0; d < 2; d++) {
+        for (layout = 0; layout < NLAYOUTS; layout++) {
+            struct tarr *t = make(dtypes[d], 2, shape, layout,
+                                  gen_uniform);
+            char what[120];
+
+            for (r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
+                snprintf(what, sizeof what, "dtype %d %s [%g, %g) %g bins",
+                         dtypes[d], layout_names[layout], ranges[r][0],
+                         ranges[r][1], ranges[r][2]);
+                check_hist(t, ranges[r][0], ranges[r][1],
+                           (int64_t)ranges[r][2], what);
+            }
+            tfree(t);
+        }
+    }
+    /* values on and beside every edge of ranges whose bins the estimate
+     * alone may decide (and two whose it may not), as float32 too */
+    for (r = 0; r < sizeof exact / sizeof exact[0]; r++) {
+        double lo = exact[r][0];
+        double hi = exact[r][1];
+        int64_t nbins = (int64_t)exact[r][2];
+        int64_t one[1] = { 3 * (nbins + 1) + 3 };
+        int64_t k;
+
+        edge_values = malloc((size_t)one[0] * sizeof *edge_values);
+        assert_non_null(edge_values);
+        for (k = 0; k <= nbins; k++) {
+            double e = edge_ref(lo, hi, nbins, k);
+
+            edge_values[3 * k] = e;
+            edge_values[3 * k + 1] = nextafter(e, -INFINITY);
+            edge_values[3 * k + 2] = nextafter(e, INFINITY);
+        }
+        edge_values[one[0] - 3] = -0.0;
+        edge_values[one[0] - 2] = NAN;
+        edge_values[one[0] - 1] = 1e300;
+        for (d = 0; d < 2; d++) {
+            struct tarr *t = make(dtypes[d], 1, one, L_C, gen_edge);
+
+            check_hist(t, lo, hi, nbins, "edges");
+            tfree(t);
+        }
+        free(edge_values);
+        edge_values = NULL;
+    }
+}
+
 static void test_kern_histogram_rejects_bad_args(void **state)
 {
     static const double v[4] = { 1, 2, 3, 4 };
@@ -1244,6 +1316,7 @@ int main(void)
         cmocka_unit_test(test_kern_results_deterministic),
         cmocka_unit_test(test_kern_histogram_edges),
         cmocka_unit_test(test_kern_histogram_values_on_edges),
+        cmocka_unit_test(test_kern_histogram_fast_paths_match_reference),
         cmocka_unit_test(test_kern_histogram_rejects_bad_args),
         cmocka_unit_test(test_kern_dot_rejects_size_mismatch),
         cmocka_unit_test(test_kern_rejects_bad_arrays),

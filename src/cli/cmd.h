@@ -63,6 +63,18 @@ int hr_cmd_stats(struct hr_cli *, int, char **, struct hr_record *);
 int hr_cmd_plot(struct hr_cli *, int, char **, struct hr_record *);
 int hr_cmd_save(struct hr_cli *, int, char **, struct hr_record *);
 
+/* cmd_tier.c: tier 2 */
+int hr_cmd_tier(struct hr_cli *, int, char **, struct hr_record *);
+
+/* What a result line adds for a run at tier (1 or 2): "" or "optimised"
+ * or "optimised, fast math" (static). */
+const char *hr_cmd_tier_word(int tier, int fast);
+
+/* A module's tier for `list` and `tier`: "optimised 12:00:01, 95 ms
+ * after the reload", "tier 1, optimising", ... into buf. */
+void hr_cmd_tier_describe(const struct hr_module_info *m, char *buf,
+                          size_t len);
+
 /* watch.c: watch mode */
 int hr_cmd_watch(struct hr_cli *, int, char **, struct hr_record *);
 int hr_cmd_unwatch(struct hr_cli *, int, char **, struct hr_record *);

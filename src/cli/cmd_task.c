@@ -103,6 +103,22 @@ static void note_unused(struct hr_record *rec, int n, char **args)
     hr_text_free(&t);
 }
 
+/* "min A / median B / max C over N runs, RATE" of n >= 2 times (sorted
+ * here) */
+static void format_runs(double *times, long n, double nbytes, char *buf,
+                        size_t len)
+{
+    char lo[32], mid[32], hi[32], rate[32];
+
+    qsort(times, (size_t)n, sizeof *times, cmp_double);
+    hr_out_format_ms(times[0], lo, sizeof lo);
+    hr_out_format_ms(times[n / 2], mid, sizeof mid);
+    hr_out_format_ms(times[n - 1], hi, sizeof hi);
+    hr_out_format_rate(nbytes, times[n / 2], rate, sizeof rate);
+    snprintf(buf, len, "min %s / median %s / max %s over %ld runs, %s", lo,
+             mid, hi, n, rate);
+}
+
 /* Runs spec n times with args into rec (a run record). */
 static int run_into(struct hr_cli *cli, const char *spec, long n, int argc,
                     char **argv, struct hr_record *rec)
@@ -111,7 +127,8 @@ static int run_into(struct hr_cli *cli, const char *spec, long n, int argc,
     struct hr_run_result res = { 0 };
     struct hr_err err = { { 0 } };
     double *times = NULL;
-    char t[32], rate[32], timing[256];
+    char t[32], rate[32], timing[384];
+    long n1 = 0;                /* runs at tier 1, before any at tier 2 */
     int m = -1, k = -1;
     int rc;
     long i;
@@ -139,6 +156,7 @@ static int run_into(struct hr_cli *cli, const char *spec, long n, int argc,
         if (rc != 0)
             break;
         times[i] = res.ms;
+        n1 += res.tier != 2;
     }
     if (rc != 0) {
         /* the terminal echoed ^C where the cursor was */
@@ -156,17 +174,24 @@ static int run_into(struct hr_cli *cli, const char *spec, long n, int argc,
         hr_out_format_ms(res.ms, t, sizeof t);
         hr_out_format_rate(res.bytes, res.ms, rate, sizeof rate);
         snprintf(timing, sizeof timing, "%s, %s", t, rate);
+    } else if (n1 == 0 || n1 == n) {
+        format_runs(times, n, res.bytes, timing, sizeof timing);
     } else {
-        char lo[32], hi[32];
+        /* tier 2 came in during the runs: each tier on its own */
+        char t1[160], t2[160];
 
-        qsort(times, (size_t)n, sizeof *times, cmp_double);
-        hr_out_format_ms(times[0], lo, sizeof lo);
-        hr_out_format_ms(times[n / 2], t, sizeof t);
-        hr_out_format_ms(times[n - 1], hi, sizeof hi);
-        hr_out_format_rate(res.bytes, times[n / 2], rate, sizeof rate);
-        snprintf(timing, sizeof timing, "min %s / median %s / max %s over "
-                 "%ld runs, %s", lo, t, hi, n, rate);
+        format_runs(times, n1, res.bytes, t1, sizeof t1);
+        format_runs(times + n1, n - n1, res.bytes, t2, sizeof t2);
+        snprintf(timing, sizeof timing, "tier 1: %s; %s: %s", t1,
+                 hr_cmd_tier_word(res.tier, res.tier_fast), t2);
     }
+    if (res.tier == 2 && (n1 == 0 || n == 1)) {
+        size_t len = strlen(timing);
+
+        snprintf(timing + len, sizeof timing - len, ", %s",
+                 hr_cmd_tier_word(res.tier, res.tier_fast));
+    }
+    rec->tier = res.tier;
     if (res.noutputs > 0) {
         rec->outputs = calloc((size_t)res.noutputs, sizeof *rec->outputs);
         for (i = 0; rec->outputs != NULL && i < res.noutputs; i++) {
@@ -290,6 +315,7 @@ int hr_cmd_list(struct hr_cli *cli, int argc, char **argv,
 
     (void)argc;
     (void)argv;
+    hr_session_service(cli->s);     /* what tier 2 has brought in */
     if (n == 0) {
         hr_record_note(rec, "no modules (reload FILE)");
         return HR_CMD_OK;
@@ -297,14 +323,16 @@ int hr_cmd_list(struct hr_cli *cli, int argc, char **argv,
     for (i = 0; i < n; i++) {
         struct hr_module_info info;
         struct tm tm;
-        char when[32], t[32];
+        char when[32], t[32], tier[160];
 
         hr_session_module_info(cli->s, i, &info);
         localtime_r(&info.compiled_at.tv_sec, &tm);
         strftime(when, sizeof when, "%H:%M:%S", &tm);
         hr_out_format_ms(info.compile_ms, t, sizeof t);
-        hr_text_printf(&rec->text, "%s  (compiled %s in %s%s)\n", info.path,
-                       when, t, info.uses_libc ? ", names from libc" : "");
+        hr_cmd_tier_describe(&info, tier, sizeof tier);
+        hr_text_printf(&rec->text, "%s  (compiled %s in %s%s; %s)\n",
+                       info.path, when, t,
+                       info.uses_libc ? ", names from libc" : "", tier);
         for (j = 0; j < info.ntasks; j++)
             hr_text_printf(&rec->text, "  %s\n",
                            hr_session_task_name(cli->s, i, j));

@@ -41,6 +41,9 @@ static const char usage[] =
 "                         (--dtype alone: the CSV values' dtype)\n"
 "      --timeout SEC      stop a task that runs longer than SEC seconds\n"
 "      --isolate          run each task in a forked child process\n"
+"      --tier=MODE        optimised code (gcc -O2 in the background):\n"
+"                         auto (default: switch when ready), wait (runs\n"
+"                         wait for it), off (libtcc's code only)\n"
 "      --demo             make (once) and load the 5000x5000 float64 demo\n"
 "                         array, load tasks/demo.c and open the prompt\n"
 "      --demo-path        make the demo array (once), print its path, exit\n"
@@ -64,6 +67,8 @@ static const char usage[] =
 "  HOTRUN_HISTORY         history file (default: $XDG_STATE_HOME/hotrun/\n"
 "                         history, ~/.local/state/hotrun/history)\n"
 "  HOTRUN_WATCH_POLL=1    watch by polling instead of inotify\n"
+"  HOTRUN_TIER            auto, wait or off: --tier's default\n"
+"  HOTRUN_CC              the optimising compiler (default gcc)\n"
 "  XDG_CACHE_HOME         where --demo caches its array (~/.cache/hotrun)\n"
 "  HOTRUN_LAUNCHER        the default --launcher\n"
 "\n"
@@ -90,7 +95,7 @@ static int push(char ***list, int *n, char *s)
 enum {
     OPT_JSON = 256, OPT_LOAD, OPT_DTYPE, OPT_SHAPE, OPT_ORDER, OPT_TIMEOUT,
     OPT_ISOLATE, OPT_DEMO, OPT_DEMO_PATH, OPT_DELIMITER, OPT_LENIENT,
-    OPT_RANKS, OPT_HOSTFILE, OPT_LAUNCHER, OPT_HALO, OPT_ENGINE
+    OPT_RANKS, OPT_HOSTFILE, OPT_LAUNCHER, OPT_HALO, OPT_ENGINE, OPT_TIER
 };
 
 static const struct option longopts[] = {
@@ -114,6 +119,7 @@ static const struct option longopts[] = {
     { "launcher", required_argument, NULL, OPT_LAUNCHER },
     { "halo", required_argument, NULL, OPT_HALO },
     { "engine", no_argument, NULL, OPT_ENGINE },
+    { "tier", required_argument, NULL, OPT_TIER },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
@@ -159,6 +165,7 @@ int hr_opts_parse(int argc, char **argv, struct hr_opts *opts,
 
     memset(opts, 0, sizeof *opts);
     opts->load = HR_LOAD_MMAP;
+    opts->tier = -1;
     optind = 1;
     opterr = 0;
     while (rc == 0) {
@@ -262,6 +269,16 @@ int hr_opts_parse(int argc, char **argv, struct hr_opts *opts,
             break;
         case OPT_HALO:
             rc = parse_count("halo", optarg, 0, 1L << 40, &opts->halo, err);
+            break;
+        case OPT_TIER:
+            opts->tier = strcmp(optarg, "auto") == 0 ? HR_TIER_AUTO
+                       : strcmp(optarg, "wait") == 0 ? HR_TIER_WAIT
+                       : strcmp(optarg, "off") == 0 ? HR_TIER_OFF : -2;
+            if (opts->tier == -2) {
+                hr_err_set(err, "hotrun: --tier: '%s' is not auto, wait or "
+                           "off", optarg);
+                rc = HR_EINVAL;
+            }
             break;
         case OPT_ENGINE:
             opts->engine = 1;

@@ -33,6 +33,8 @@ struct hr_opts {
     const char *launcher;   /* --launcher 'CMD ARGS', or NULL: mpirun */
     long halo;              /* --halo K */
     int engine;             /* --engine: be one rank of such a job */
+    int tier;               /* --tier=auto|wait|off: enum hr_tier_mode,
+                               or -1 (HOTRUN_TIER, else auto) */
     int help;               /* --help: print usage, exit 0 */
     int version;            /* --version: print it, exit 0 */
 };

@@ -251,6 +251,11 @@ void hr_record_json(const struct hr_record *r, FILE *f)
     fputs("]", f);
     fputs(", \"bytes\": ", f);
     json_num(f, r->bytes, r->ok && r->kind == HR_REC_RUN && r->has_result);
+    fputs(", \"tier\": ", f);
+    if (r->kind == HR_REC_RUN && r->tier > 0)
+        fprintf(f, "%d", r->tier);
+    else
+        fputs("null", f);
     fputs(", \"compile_ms\": ", f);
     json_num(f, r->compile_ms, r->compile_ms >= 0);
     fputs(", \"run_ms\": ", f);

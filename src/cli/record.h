@@ -64,6 +64,7 @@ struct hr_record {
     int show_file;              /* text: "file: task = value" */
     char **outputs;             /* owned: names of the arrays it made */
     int noutputs;
+    int tier;                   /* the code that ran: 1 or 2; 0: none */
     double compile_ms;          /* < 0: not compiled by this command */
     double run_ms;              /* < 0: did not run */
     char *timing;               /* owned: "(8.2 ms, 24 GB/s)" text */
@@ -114,6 +115,7 @@ void hr_record_result_text(const struct hr_record *r, char *buf,
 /* Writes r as one JSON object and a newline to f.  Every record has the
  * keys source, line, command, file, function, args, ok, result, outputs,
  * bytes (what a run read: the arrays it took, got by name and made),
+ * tier (1, or 2 for optimised code),
  * compile_ms, run_ms, error (null where they do not apply), output when
  * the command showed text, and ranks (each rank's rank, ok, result,
  * run_ms and error) for a run over MPI ranks.  The output is valid UTF-8 whatever the

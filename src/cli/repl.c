@@ -350,8 +350,8 @@ void hr_repl_run(struct hr_cli *cli, const char *banner)
     fflush(stdout);
     install_prompt();
     while (!done) {
-        struct pollfd fds[3];
-        nfds_t nfds = 2;
+        struct pollfd fds[4];
+        nfds_t nfds = 4;
         int wfd = hr_watch_fd(cli);
         int r;
 
@@ -359,11 +359,12 @@ void hr_repl_run(struct hr_cli *cli, const char *banner)
         fds[0].events = POLLIN;
         fds[1].fd = sigfd;
         fds[1].events = POLLIN;
-        fds[2].fd = wfd;
+        fds[2].fd = wfd;                        /* -1: ignored by poll() */
         fds[2].events = POLLIN;
         fds[2].revents = 0;
-        if (wfd >= 0)
-            nfds = 3;
+        fds[3].fd = hr_session_poll_fd(cli->s); /* tier 2 coming in */
+        fds[3].events = POLLIN;
+        fds[3].revents = 0;
         r = poll(fds, nfds, hr_watch_timeout_ms(cli));
         if (r < 0 && errno == EINTR)
             continue;
@@ -375,6 +376,8 @@ void hr_repl_run(struct hr_cli *cli, const char *banner)
         }
         if (fds[0].revents & POLLNVAL)
             break;
+        if (fds[3].revents & POLLIN)
+            hr_session_service(cli->s);     /* switch between runs */
         if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
             check_size();
             rl_callback_read_char();

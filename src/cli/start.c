@@ -114,6 +114,8 @@ static void settings(struct hr_cli *cli, const struct hr_opts *opts)
     hr_session_set_load_mode(cli->s, opts->load);
     hr_session_set_timeout(cli->s, opts->timeout_s);
     hr_session_set_isolate(cli->s, opts->isolate);
+    if (opts->tier >= 0)
+        hr_session_set_tier(cli->s, (enum hr_tier_mode)opts->tier);
     if (cli->remote == NULL)
         return;
     if (opts->timeout_s > 0) {
