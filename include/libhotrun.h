@@ -489,6 +489,12 @@ HR_API unsigned hr_stop_count(void);
 HR_API int hr_module_path_matches(const char *path, const char *realpath,
                                   const char *file, size_t n);
 
+/* Asks the run in progress (there is one at a time in a process) to
+ * stop: it ends with HR_ECANCEL as soon as its task is in its own code or
+ * at its next safe point.  For another thread of the client (watch mode:
+ * the file was saved again).  Returns 1 when a run was asked to stop. */
+HR_API int hr_session_cancel(void);
+
 /* ---- Ctrl-C between runs ---- */
 
 /* From now on SIGINT (Ctrl-C) does not end the process between runs: each

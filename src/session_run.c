@@ -189,3 +189,8 @@ int hr_sigint_take(void)
 {
     return hr_guard_idle_sigint_take();
 }
+
+int hr_session_cancel(void)
+{
+    return hr_guard_cancel();
+}

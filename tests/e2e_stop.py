@@ -225,6 +225,43 @@ def reload_of_a_huge_file_and_of_junk():
     expect_refused(path, r"junk\.c:\d+(:\d+)?: error: a NUL byte")
 
 
+@test
+def watch_save_during_a_run_cancels_it():
+    # a save while the run goes on must not wait for it: the run is
+    # cancelled and the new version runs
+    path = write("slow.c", '#include "hotrun.h"\n'
+                 "double f(const struct hr_array *a)\n"
+                 '{ volatile double x = 0; printf("spinning\\n"); '
+                 "fflush(stdout);\n"
+                 "  for (;;) x += 1;\n  return x; }\n")
+    p = subprocess.Popen([HOTRUN, "-q", "--watch", path + ":f", A],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=ENV,
+                         cwd=TMP)
+    try:
+        line = ""
+        t0 = time.time()
+        while "spinning" not in line and time.time() - t0 < 30:
+            line = p.stdout.readline()
+        assert "spinning" in line, line
+        time.sleep(0.2)
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write('#include "hotrun.h"\n'
+                    "double f(const struct hr_array *a) { return 2; }\n")
+        os.rename(tmp, path)        # as editors save
+        t0 = time.time()
+        out = ""
+        while "f = 2.0" not in out and time.time() - t0 < 30:
+            out += p.stdout.readline()
+        assert "f = 2.0" in out, out
+        assert time.time() - t0 < 10, "the run was not cancelled"
+    finally:
+        p.kill()
+        _, err = p.communicate(timeout=30)
+    assert re.search(r"run: cancelled: f stopped after", err), err
+
+
 def main():
     passed = failed = 0
     for t in tests:

@@ -8,7 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "canceller.h"
 #include "out.h"
+#include "watch.h"
 #include "words.h"
 
 #define MAX_RUNS 100000
@@ -129,6 +131,7 @@ static int run_into(struct hr_cli *cli, const char *spec, long n, int argc,
     double *times = NULL;
     char t[32], rate[32], timing[384];
     long n1 = 0;                /* runs at tier 1, before any at tier 2 */
+    struct hr_canceller *stopper = NULL;
     int m = -1, k = -1;
     int rc;
     long i;
@@ -151,6 +154,8 @@ static int run_into(struct hr_cli *cli, const char *spec, long n, int argc,
         hr_record_error(rec, "run: out of memory");
         return HR_CMD_ERR;
     }
+    /* watch mode: a save while it runs stops it (then the watch reruns) */
+    stopper = hr_watch_canceller(cli);
     for (i = 0; i < n; i++) {
         rc = hr_session_run(cli->s, spec, argc, argv, &res, &err);
         if (rc != 0)
@@ -158,6 +163,7 @@ static int run_into(struct hr_cli *cli, const char *spec, long n, int argc,
         times[i] = res.ms;
         n1 += res.tier != 2;
     }
+    hr_canceller_stop(stopper);
     if (rc != 0) {
         /* the terminal echoed ^C where the cursor was */
         if (rc == HR_EINTR && cli->interactive && isatty(STDOUT_FILENO))

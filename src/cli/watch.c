@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "canceller.h"
 #include "cmd.h"
 #include "filewatch.h"
 #include "includes.h"
@@ -462,6 +463,34 @@ int hr_cmd_unwatch(struct hr_cli *cli, int argc, char **argv,
         cli->watch = NULL;
     }
     return HR_CMD_OK;
+}
+
+struct hr_canceller *hr_watch_canceller(const struct hr_cli *cli)
+{
+    const struct hr_watch *w = cli->watch;
+    const char **paths = NULL;
+    uint64_t *hashes = NULL;
+    struct hr_canceller *c = NULL;
+    int n = 0;
+    int i;
+
+    if (!hr_watch_active(cli) || w->fw.polling)
+        return NULL;
+    paths = calloc((size_t)w->fw.nfiles + 1, sizeof *paths);
+    hashes = calloc((size_t)w->fw.nfiles + 1, sizeof *hashes);
+    for (i = 0; paths != NULL && hashes != NULL && i < w->fw.nfiles; i++) {
+        const struct hr_wfile *f = w->fw.files[i];
+
+        if (!f->known)
+            continue;
+        paths[n] = f->path;
+        hashes[n++] = f->hash;
+    }
+    if (paths != NULL && hashes != NULL && n > 0)
+        c = hr_canceller_start(paths, hashes, n);
+    free(paths);
+    free(hashes);
+    return c;
 }
 
 /* ---- the front ends' side ---- */

@@ -29,6 +29,11 @@ int hr_watch_service(struct hr_cli *cli);
  * not clear the typed line. */
 int hr_watch_pending(struct hr_cli *cli);
 
+/* A canceller (canceller.h) for the run about to start: it stops the run
+ * when a watched file is saved with new content.  NULL when nothing is
+ * watched (or watching is by polling); stop it after the run. */
+struct hr_canceller *hr_watch_canceller(const struct hr_cli *cli);
+
 /* Nonzero while anything is watched. */
 int hr_watch_active(const struct hr_cli *cli);
 
