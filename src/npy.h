@@ -31,7 +31,10 @@ int hr_npy_read_header(const char *path, int fd, int64_t fsize,
                        struct hr_npy_header *out, struct hr_err *err);
 
 /* Writes a C-order float64 array of the given shape to path as .npy
- * version 1.0, atomically (temp file + rename).  Used by --demo and tests.
+ * version 1.0, atomically: written to a new file made exclusively beside
+ * it (hr_fileio_create_temp()), then renamed over path, so a symbolic
+ * link planted at path is replaced, never followed.  Used by --demo and
+ * tests.
  * Returns 0, HR_EINVAL, HR_EIO or HR_ENOMEM. */
 int hr_npy_write_f64(const char *path, const double *data, int ndim,
                      const int64_t *shape, struct hr_err *err);
