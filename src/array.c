@@ -3,171 +3,24 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "filecopy.h"
 #include "fileio.h"
+#include "layout.h"
+#include "sysmem.h"
 
 /* Data is read in native order; a big-endian host would swap '<' files. */
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
                "hotrun assumes a little-endian host");
 
-#define CHUNK ((size_t)64 << 20)        /* copy step between progress calls */
-#define HUGE_PAGE ((size_t)2 << 20)
-
-/* What a file holds, from its .npy header or from a raw spec. */
-struct layout {
-    int dtype;
-    int big_endian;
-    int fortran;
-    int ndim;
-    int64_t shape[HR_MAX_NDIM];
-    int version;        /* .npy major version; 0 for raw */
-    int64_t offset;     /* of the first data byte */
-    int64_t size;       /* elements */
-    int64_t nbytes;
-};
-
 /* The data pointer of arrays with no bytes: valid, never dereferenced. */
 static const uint64_t empty_data[2];
-
-/* ---- finding the layout of a file ---- */
-
-static int open_file(const char *path, int *fd, int64_t *size,
-                     struct hr_err *err)
-{
-    struct stat st;
-    char txt[128];
-    int e;
-
-    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (*fd < 0) {
-        e = errno;
-        if (e == ENOENT || e == ENOTDIR) {
-            hr_err_set(err, "%s: no such file", path);
-            return HR_ENOENT;
-        }
-        if (e == EACCES || e == EPERM)
-            hr_err_set(err, "%s: permission denied", path);
-        else
-            hr_err_set(err, "%s: cannot open: %s", path,
-                       hr_fileio_errtext(e, txt, sizeof txt));
-        return HR_EIO;
-    }
-    if (fstat(*fd, &st) != 0) {
-        hr_err_set(err, "%s: cannot stat: %s", path,
-                   hr_fileio_errtext(errno, txt, sizeof txt));
-        return HR_EIO;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        hr_err_set(err, "%s: is a directory, not an array file", path);
-        return HR_EIO;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        hr_err_set(err, "%s: not a regular file", path);
-        return HR_EIO;
-    }
-    *size = st.st_size;
-    return 0;
-}
-
-/* Checks that the data part of a .npy file is exactly what the shape
- * needs: no shorter (truncated), no longer (NumPy never pads the end). */
-static int check_data_size(const char *path, const struct layout *lay,
-                           int64_t have, struct hr_err *err)
-{
-    char sh[HR_SHAPE_TXT];
-
-    hr_shape_format_dims(lay->ndim, lay->shape, sh, sizeof sh);
-    if (have < lay->nbytes) {
-        hr_err_set(err, "%s: truncated: shape %s of %s needs %lld data "
-                   "bytes but the file has %lld", path, sh,
-                   hr_dtype_name(lay->dtype), (long long)lay->nbytes,
-                   (long long)have);
-        return HR_EFORMAT;
-    }
-    if (have > lay->nbytes) {
-        hr_err_set(err, "%s: %lld bytes of trailing data: shape %s of %s "
-                   "needs %lld data bytes but the file has %lld (several "
-                   "arrays saved to one file?)", path,
-                   (long long)(have - lay->nbytes), sh,
-                   hr_dtype_name(lay->dtype), (long long)lay->nbytes,
-                   (long long)have);
-        return HR_EFORMAT;
-    }
-    return 0;
-}
-
-static int npy_layout(const char *path, int fd, int64_t fsize,
-                      struct layout *lay, struct hr_err *err)
-{
-    struct hr_npy_header nh;
-    char sh[HR_SHAPE_TXT];
-    int rc;
-
-    rc = hr_npy_read_header(path, fd, fsize, &nh, err);
-    if (rc != 0)
-        return rc;
-    lay->version = nh.version;
-    lay->dtype = nh.dtype;
-    lay->big_endian = nh.big_endian;
-    lay->fortran = nh.fortran;
-    lay->ndim = nh.ndim;
-    memcpy(lay->shape, nh.shape, sizeof nh.shape);
-    lay->offset = nh.offset;
-    if (hr_shape_bytes(lay->ndim, lay->shape, hr_dtype_size(lay->dtype),
-                       &lay->size, &lay->nbytes) < 0) {
-        hr_shape_format_dims(lay->ndim, lay->shape, sh, sizeof sh);
-        hr_err_set(err, "%s: shape %s of %s is too big (its byte size "
-                   "overflows 64 bits)", path, sh, hr_dtype_name(lay->dtype));
-        return HR_EFORMAT;
-    }
-    return check_data_size(path, lay, fsize - lay->offset, err);
-}
-
-static int raw_layout(const char *path, const struct hr_raw_spec *raw,
-                      int64_t fsize, struct layout *lay, struct hr_err *err)
-{
-    char sh[HR_SHAPE_TXT];
-    int k;
-
-    if (raw->dtype < 0 || raw->dtype >= HR_NDTYPES || raw->ndim < 0 ||
-        raw->ndim > HR_MAX_NDIM) {
-        hr_err_set(err, "%s: bad raw layout (dtype %d, %d dimensions)",
-                   path, raw->dtype, raw->ndim);
-        return HR_EINVAL;
-    }
-    for (k = 0; k < raw->ndim; k++) {
-        if (raw->shape[k] < 0) {
-            hr_err_set(err, "%s: negative dimension %lld in the shape",
-                       path, (long long)raw->shape[k]);
-            return HR_EINVAL;
-        }
-    }
-    lay->dtype = raw->dtype;
-    lay->big_endian = raw->big_endian != 0;
-    lay->fortran = raw->fortran != 0;
-    lay->ndim = raw->ndim;
-    memcpy(lay->shape, raw->shape, sizeof raw->shape);
-    hr_shape_format_dims(lay->ndim, lay->shape, sh, sizeof sh);
-    if (hr_shape_bytes(lay->ndim, lay->shape, hr_dtype_size(lay->dtype),
-                       &lay->size, &lay->nbytes) < 0) {
-        hr_err_set(err, "%s: shape %s of %s is too big (its byte size "
-                   "overflows 64 bits)", path, sh, hr_dtype_name(lay->dtype));
-        return HR_EINVAL;
-    }
-    if (lay->nbytes != fsize) {
-        hr_err_set(err, "%s: file is %lld bytes but shape %s of %s needs "
-                   "%lld (a raw file must match its shape exactly)", path,
-                   (long long)fsize, sh, hr_dtype_name(lay->dtype),
-                   (long long)lay->nbytes);
-        return HR_EFORMAT;
-    }
-    return 0;
-}
 
 /* ---- the resident array ---- */
 
@@ -206,7 +59,7 @@ static char *default_name(const char *path)
 }
 
 static int resident_new(const char *path, const char *name,
-                        const struct layout *lay, struct hr_resident **out,
+                        const struct hr_layout *lay, struct hr_resident **out,
                         struct hr_err *err)
 {
     struct hr_resident *r = calloc(1, sizeof *r);
@@ -217,6 +70,7 @@ static int resident_new(const char *path, const char *name,
 
     if (r == NULL)
         goto nomem;
+    r->fd = -1;
     r->path = strdup(path);
     r->name = name != NULL ? strdup(name) : default_name(path);
     if (r->path == NULL || r->name == NULL)
@@ -255,161 +109,201 @@ static int swap_unit(int dtype)
     return hr_dtype_size(dtype);
 }
 
-static void swap_bytes(void *p, size_t n, int unit)
+static void file_id(const struct stat *st, struct hr_file_id *id)
 {
-    uint16_t *p16 = p;
-    uint32_t *p32 = p;
-    uint64_t *p64 = p;
-    size_t k;
-
-    if (unit == 2) {
-        for (k = 0; k < n / 2; k++)
-            p16[k] = __builtin_bswap16(p16[k]);
-    } else if (unit == 4) {
-        for (k = 0; k < n / 4; k++)
-            p32[k] = __builtin_bswap32(p32[k]);
-    } else if (unit == 8) {
-        for (k = 0; k < n / 8; k++)
-            p64[k] = __builtin_bswap64(p64[k]);
-    }
+    id->dev = st->st_dev;
+    id->ino = st->st_ino;
+    id->size = st->st_size;
+    id->mtime = st->st_mtim;
+    id->ctime = st->st_ctim;
+    id->nlink = st->st_nlink;
 }
 
-/* An anonymous read-write mapping of at least len bytes, aligned to a
- * huge page when it is that big, with huge pages advised.  NULL with
- * errno set on failure. */
-static void *anon_map(size_t len, size_t *map_len)
+static int same_file(const struct hr_file_id *id, const struct stat *st)
 {
-    size_t want = len;
-    size_t extra = 0;
-    size_t head;
-    char *p;
-    char *a;
-
-    if (len >= HUGE_PAGE) {
-        want = (len + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-        extra = HUGE_PAGE;
-    }
-    p = mmap(NULL, want + extra, PROT_READ | PROT_WRITE,
-             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return NULL;
-    a = p;
-    if (extra > 0) {
-        a = (char *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
-        head = (size_t)(a - p);
-        if (head > 0)
-            munmap(p, head);
-        if (extra - head > 0)
-            munmap(a + want, extra - head);
-    }
-#ifdef MADV_HUGEPAGE
-    madvise(a, want, MADV_HUGEPAGE);
-#endif
-    *map_len = want;
-    return a;
+    return id->dev == st->st_dev && id->ino == st->st_ino;
 }
 
-/* Copies the data into memory of its own, converting big-endian numbers
- * (swap is the unit, 0 for none), then makes it read-only. */
-static int copy_data(const char *path, int fd, const struct layout *lay,
-                     int swap, const struct hr_load_opts *opts,
-                     struct hr_resident *r, struct hr_err *err)
+/* A write changes size or mtime, and ctime with them; ctime alone means
+ * mtime was set back (touch -d) or only the status changed (chmod).
+ * A changed link count explains a new ctime (renamed over, removed): the
+ * bytes are the same. */
+static int same_version(const struct hr_file_id *id, const struct stat *st)
 {
-    size_t total = (size_t)lay->nbytes;
-    size_t done = 0;
-    size_t want;
-    ssize_t got;
-    char txt[128];
-    char *p;
+    return id->size == st->st_size &&
+           id->mtime.tv_sec == st->st_mtim.tv_sec &&
+           id->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+           ((id->ctime.tv_sec == st->st_ctim.tv_sec &&
+             id->ctime.tv_nsec == st->st_ctim.tv_nsec) ||
+            id->nlink != st->st_nlink);
+}
 
-    p = anon_map(total, &r->map_len);
-    if (p == NULL) {
-        hr_err_set(err, "%s: cannot allocate %zu bytes: %s", path, total,
-                   hr_fileio_errtext(errno, txt, sizeof txt));
+/* "200.0 MB" (MB = 10^6 bytes, as NumPy users count) */
+static const char *fmt_bytes(int64_t n, char *buf, size_t len)
+{
+    if (n >= 1000000000)
+        snprintf(buf, len, "%.1f GB", (double)n / 1e9);
+    else if (n >= 1000000)
+        snprintf(buf, len, "%.1f MB", (double)n / 1e6);
+    else
+        snprintf(buf, len, "%.1f kB", (double)n / 1e3);
+    return buf;
+}
+
+/* Copy or map?  must_copy: the data cannot be used as the file holds it.
+ * Sets *copy, and r->note when auto maps. */
+static int choose(const char *path, const struct hr_layout *lay, int must_copy,
+                  const struct hr_load_opts *opts, struct hr_resident *r,
+                  int *copy, struct hr_err *err)
+{
+    int64_t avail = opts->mem_available > 0 ? opts->mem_available :
+                    hr_sysmem_available();
+    char a[32];
+    char b[32];
+
+    *copy = 1;
+    if (opts->mode == HR_LOAD_MMAP && !must_copy) {
+        *copy = 0;
+        return 0;
+    }
+    if (opts->mode == HR_LOAD_AUTO && !must_copy && avail >= 0 &&
+        lay->nbytes > avail / 2) {
+        *copy = 0;
+        snprintf(r->note, sizeof r->note, "%s: mapped, not copied: its %s "
+                 "are more than half of the %s of memory available; a "
+                 "change to its file changes it", r->name,
+                 fmt_bytes(lay->nbytes, a, sizeof a),
+                 fmt_bytes(avail, b, sizeof b));
+        return 0;
+    }
+    if (avail >= 0 && lay->nbytes > avail) {
+        hr_err_set(err, "%s: cannot copy %s into memory: only %s is "
+                   "available (%s)", path, fmt_bytes(lay->nbytes, a, sizeof a),
+                   fmt_bytes(avail, b, sizeof b), must_copy ?
+                   "it must be copied to be converted to native order" :
+                   "--load=mmap maps the file instead");
         return HR_ENOMEM;
     }
-    r->map = p;
-    posix_fadvise(fd, (off_t)lay->offset, (off_t)lay->nbytes,
-                  POSIX_FADV_SEQUENTIAL);
-    while (done < total) {
-        want = total - done < CHUNK ? total - done : CHUNK;
-        got = hr_fileio_pread_full(fd, p + done, want,
-                                   (off_t)lay->offset + (off_t)done);
-        if (got < 0) {
-            hr_err_set(err, "%s: read failed: %s", path,
-                       hr_fileio_errtext(errno, txt, sizeof txt));
-            return HR_EIO;
-        }
-        if ((size_t)got < want) {
-            hr_err_set(err, "%s: file shrank while loading (%zu of %zu "
-                       "data bytes read)", path, done + (size_t)got, total);
-            return HR_EIO;
-        }
-        if (swap > 0)
-            swap_bytes(p + done, want, swap);
-        done += want;
-        if (opts->progress != NULL)
-            opts->progress(opts->progress_ud, (int64_t)done,
-                           (int64_t)total);
-    }
-    if (mprotect(p, r->map_len, PROT_READ) != 0) {
-        hr_err_set(err, "%s: cannot make the data read-only: %s", path,
-                   hr_fileio_errtext(errno, txt, sizeof txt));
-        return HR_EIO;
-    }
-    r->view.data = p;
     return 0;
 }
 
-/* Maps the file (zero-copy) when it can be used as it is: native order,
- * aligned data, mode mmap.  Otherwise copies. */
-static int load_data(const char *path, int fd, int64_t fsize,
-                     const struct layout *lay,
+/* Copies the data into memory of its own on 2 MiB pages, converting
+ * big-endian numbers (swap is the unit, 0 for none); notes when the kernel
+ * did not give huge pages. */
+static int copy_in(const char *path, int fd, const struct hr_layout *lay,
+                   int swap, const struct hr_load_opts *opts,
+                   struct hr_resident *r, struct hr_err *err)
+{
+    struct hr_filecopy c = { 0 };
+    struct hr_filecopy_out out;
+    struct stat st;
+    char why[256];
+    int rc;
+
+    c.path = path;
+    c.fd = fd;
+    c.offset = (off_t)lay->offset;
+    c.len = (size_t)lay->nbytes;
+    c.swap = swap;
+    c.threads = opts->threads;
+    c.progress = opts->progress;
+    c.progress_ud = opts->progress_ud;
+    rc = hr_filecopy_run(&c, &out, err);
+    if (rc != 0)
+        return rc;
+    r->map = out.map;
+    r->map_len = out.map_len;
+    r->view.data = out.map;
+    r->copied = 1;
+    if (fstat(fd, &st) != 0 || !same_version(&r->id, &st)) {
+        hr_err_set(err, "%s: the file changed while it was being loaded: "
+                   "load it again", path);
+        return HR_EIO;
+    }
+    r->huge = -1;
+    if (c.len < HR_HUGE_PAGE || out.huge_bytes < 0)
+        return 0;
+    r->huge = (size_t)out.huge_bytes >= out.map_len;
+    if (r->huge)
+        return 0;
+    hr_sysmem_huge_why(why, sizeof why);
+    if (out.huge_bytes == 0) {
+        snprintf(r->how + strlen(r->how), sizeof r->how - strlen(r->how),
+                 ", 4 KiB pages");
+        snprintf(r->note, sizeof r->note, "%s: copied on 4 KiB pages, not "
+                 "2 MiB ones (%s): the first run after an idle pause may "
+                 "be several times slower", r->name, why);
+    } else {
+        snprintf(r->how + strlen(r->how), sizeof r->how - strlen(r->how),
+                 ", %d%% 2 MiB pages",
+                 (int)(100 * out.huge_bytes / (int64_t)out.map_len));
+        snprintf(r->note, sizeof r->note, "%s: only %d%% of the copy is on "
+                 "2 MiB pages (%s): the first run after an idle pause may "
+                 "be slower", r->name,
+                 (int)(100 * out.huge_bytes / (int64_t)out.map_len), why);
+    }
+    return 0;
+}
+
+/* Maps the file read-only.  Returns 0, 1 when this file system cannot map
+ * (copy instead), or an error. */
+static int map_in(const char *path, int fd, const struct hr_layout *lay,
+                  struct hr_resident *r, struct hr_err *err)
+{
+    size_t len = (size_t)r->id.size;
+    char txt[128];
+    char *p;
+    int e;
+
+    /* MAP_POPULATE: map every page now, from the page cache (or the disk),
+     * so that the first run does not pay a page fault per 4 KiB */
+    p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    if (p == MAP_FAILED) {
+        e = errno;
+        if (e == ENODEV)
+            return 1;
+        hr_err_set(err, "%s: cannot map %zu bytes: %s", path, len,
+                   hr_fileio_errtext(e, txt, sizeof txt));
+        return e == ENOMEM ? HR_ENOMEM : HR_EIO;
+    }
+    r->map = p;
+    r->map_len = len;
+    r->view.data = p + lay->offset;
+    r->fd = fd;
+    snprintf(r->how, sizeof r->how, "mmap");
+    return 0;
+}
+
+static int load_data(const char *path, int fd, const struct hr_layout *lay,
                      const struct hr_load_opts *opts, struct hr_resident *r,
                      struct hr_err *err)
 {
     int unit = swap_unit(lay->dtype);
     int swap = lay->big_endian && unit > 1;
     int aligned = lay->offset % unit == 0;
-    char txt[128];
-    char *p;
-    int e;
+    int copy = 1;
+    int rc;
 
     r->swapped = swap;
-    if (swap)
-        r->how = "read+swap";
-    else if (opts->mode == HR_LOAD_READ)
-        r->how = "read";
-    else if (!aligned)
-        r->how = "read (unaligned)";
-    else
-        r->how = "mmap";
+    r->huge = -1;
     if (lay->nbytes == 0) {
         r->view.data = empty_data;
+        r->copied = 1;
+        snprintf(r->how, sizeof r->how, "copy");
         return 0;
     }
-    if (!swap && aligned && opts->mode == HR_LOAD_MMAP) {
-        /* MAP_POPULATE: map every page now, from the page cache (or the
-         * disk), so that the first run does not pay a page fault per 4 KiB
-         * (200 MB: ~3 ms here instead of ~170 ms in the first run) */
-        p = mmap(NULL, (size_t)fsize, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
-                 fd, 0);
-        if (p != MAP_FAILED) {
-            r->map = p;
-            r->map_len = (size_t)fsize;
-            r->view.data = p + lay->offset;
-            return 0;
-        }
-        e = errno;
-        if (e != ENODEV) {
-            hr_err_set(err, "%s: cannot map %lld bytes: %s", path,
-                       (long long)fsize,
-                       hr_fileio_errtext(e, txt, sizeof txt));
-            return e == ENOMEM ? HR_ENOMEM : HR_EIO;
-        }
-        r->how = "read";    /* a file system that cannot map */
+    rc = choose(path, lay, swap || !aligned, opts, r, &copy, err);
+    if (rc != 0)
+        return rc;
+    if (!copy) {
+        rc = map_in(path, fd, lay, r, err);
+        if (rc <= 0)
+            return rc;
+        r->note[0] = '\0';      /* a file system that cannot map */
     }
-    return copy_data(path, fd, lay, swap ? unit : 0, opts, r, err);
+    snprintf(r->how, sizeof r->how, "%s", swap ? "copy+swap" :
+             aligned ? "copy" : "copy (unaligned)");
+    return copy_in(path, fd, lay, swap ? unit : 0, opts, r, err);
 }
 
 int hr_array_load(const char *path, const char *name,
@@ -418,24 +312,29 @@ int hr_array_load(const char *path, const char *name,
 {
     static const struct hr_load_opts defaults;
     struct hr_resident *r = NULL;
-    struct layout lay;
-    int64_t fsize = 0;
+    struct hr_layout lay;
+    struct stat st;
     int fd = -1;
     int rc;
 
     memset(&lay, 0, sizeof lay);
+    memset(&st, 0, sizeof st);
     *out = NULL;
     if (opts == NULL)
         opts = &defaults;
-    rc = open_file(path, &fd, &fsize, err);
+    rc = hr_layout_open(path, &fd, &st, err);
     if (rc == 0 && opts->raw != NULL)
-        rc = raw_layout(path, opts->raw, fsize, &lay, err);
+        rc = hr_layout_raw(path, opts->raw, st.st_size, &lay, err);
     else if (rc == 0)
-        rc = npy_layout(path, fd, fsize, &lay, err);
+        rc = hr_layout_npy(path, fd, st.st_size, &lay, err);
     if (rc == 0)
         rc = resident_new(path, name, &lay, &r, err);
-    if (rc == 0)
-        rc = load_data(path, fd, fsize, &lay, opts, r, err);
+    if (rc == 0) {
+        file_id(&st, &r->id);
+        rc = load_data(path, fd, &lay, opts, r, err);
+    }
+    if (r != NULL && r->fd == fd)
+        fd = -1;                /* a mapped array keeps its file open */
     if (rc == 0) {
         *out = r;
         r = NULL;
@@ -446,12 +345,74 @@ int hr_array_load(const char *path, const char *name,
     return rc;
 }
 
+/* What differs between the file at load and st, e.g. "200000128 -> 8128
+ * bytes". */
+static void describe(const struct hr_file_id *id, const struct stat *st,
+                     char *buf, size_t len)
+{
+    if (id->size != st->st_size)
+        snprintf(buf, len, "%lld -> %lld bytes", (long long)id->size,
+                 (long long)st->st_size);
+    else if (id->mtime.tv_sec != st->st_mtim.tv_sec ||
+             id->mtime.tv_nsec != st->st_mtim.tv_nsec)
+        snprintf(buf, len, "same size, modified");
+    else
+        snprintf(buf, len, "same size and time, status changed");
+}
+
+int hr_array_changed(const struct hr_resident *r, char *why, size_t len)
+{
+    struct stat st;
+    char what[96];
+    char dummy[8];
+
+    if (why == NULL) {
+        why = dummy;
+        len = sizeof dummy;
+    }
+    why[0] = '\0';
+    if (r == NULL)
+        return HR_ARRAY_SAME;
+    if (!r->copied && r->fd >= 0 && fstat(r->fd, &st) == 0 &&
+        !same_version(&r->id, &st)) {
+        describe(&r->id, &st, what, sizeof what);
+        snprintf(why, len, "%s: %s was written since it was loaded (%s): "
+                 "the mapped data changed%s; load it again", r->name,
+                 r->path, what, st.st_size < r->id.size ? ", and reading "
+                 "past its new end would fault" : "");
+        return HR_ARRAY_CHANGED;
+    }
+    if (stat(r->path, &st) != 0) {
+        if (errno != ENOENT && errno != ENOTDIR)
+            return HR_ARRAY_SAME;   /* cannot tell: the array is intact */
+        snprintf(why, len, "%s: %s is gone since it was loaded; the array "
+                 "still holds the data loaded then", r->name, r->path);
+        return HR_ARRAY_STALE;
+    }
+    if (!same_file(&r->id, &st)) {
+        snprintf(why, len, "%s: %s was replaced by another file since it "
+                 "was loaded; the array still holds the old data (load it "
+                 "again for the new)", r->name, r->path);
+        return HR_ARRAY_STALE;
+    }
+    if (!same_version(&r->id, &st)) {
+        describe(&r->id, &st, what, sizeof what);
+        snprintf(why, len, "%s: %s was rewritten since it was loaded (%s); "
+                 "the array still holds the copy made then (load it again "
+                 "for the new data)", r->name, r->path, what);
+        return HR_ARRAY_STALE;
+    }
+    return HR_ARRAY_SAME;
+}
+
 void hr_array_free(struct hr_resident *r)
 {
     if (r == NULL)
         return;
     if (r->map != NULL)
         munmap(r->map, r->map_len);
+    if (r->fd >= 0)
+        close(r->fd);
     free(r->name);
     free(r->path);
     free(r);

@@ -20,7 +20,7 @@ struct hr_opts {
     int quiet;              /* -q */
     int isolate;            /* --isolate */
     double timeout_s;       /* --timeout SEC, 0 none */
-    enum hr_load_mode load; /* --load=mmap|read */
+    enum hr_load_mode load; /* --load=auto|copy|mmap */
     int have_raw;           /* --dtype given */
     struct hr_raw_spec raw; /* --dtype, --shape, --order */
     int have_shape;
