@@ -89,39 +89,41 @@ static int64_t cgroup_left(const char *dir, int v2)
     return used >= limit ? 0 : limit - (used > 0 ? used : 0);
 }
 
-/* The least any memory cgroup of ours leaves, from our own up to the
- * root, or -1 when none limits us. */
-static int64_t cgroup_available(void)
+int64_t hr_sysmem_cgroup_available(const char *cgroups, const char *root)
 {
-    char text[4096];
     char dir[4096];
-    const char *line = text;
+    const char *line = cgroups;
     const char *rel = NULL;
+    const char *end;
     int64_t best = -1;
     int64_t left;
     size_t root_len;
     char *slash;
     int v2 = 0;
 
-    if (read_text("/proc/self/cgroup", text, sizeof text) <= 0)
-        return -1;
-    while (line != NULL && *line != '\0' && rel == NULL) {
-        if (strncmp(line, "0::", 3) == 0) {
+    /* a v1 memory controller wins (a hybrid system lists both) */
+    while (line != NULL && *line != '\0') {
+        end = strchr(line, '\n');
+        if (end == NULL)
+            end = line + strlen(line);
+        if (strncmp(line, "0::", 3) == 0 && rel == NULL) {
             v2 = 1;
             rel = line + 3;
         } else if (strstr(line, ":memory:") != NULL &&
-                   strstr(line, ":memory:") < strchr(line, '\n')) {
+                   strstr(line, ":memory:") < end) {
+            v2 = 0;
             rel = strstr(line, ":memory:") + 8;
+            break;
         }
-        line = strchr(line, '\n');
-        if (line != NULL)
-            line++;
+        line = *end != '\0' ? end + 1 : NULL;
     }
     if (rel == NULL)
         return -1;
-    root_len = strlen(v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/memory");
-    snprintf(dir, sizeof dir, "%s%.*s", v2 ? "/sys/fs/cgroup" :
-             "/sys/fs/cgroup/memory", (int)strcspn(rel, "\n"), rel);
+    snprintf(dir, sizeof dir, "%s%s", root, v2 ? "" : "/memory");
+    root_len = strlen(dir);
+    snprintf(dir + root_len, sizeof dir - root_len, "%.*s",
+             (int)strcspn(rel, "\n"), rel);
+    /* from our own cgroup up to the root, which sets no limit */
     for (;;) {
         left = cgroup_left(dir, v2);
         if (left >= 0 && (best < 0 || left < best))
@@ -145,7 +147,9 @@ int64_t hr_sysmem_available(void)
     kb = field(text, "MemAvailable:");
     if (kb < 0)
         return -1;
-    cg = cgroup_available();
+    cg = -1;
+    if (read_text("/proc/self/cgroup", text, sizeof text) > 0)
+        cg = hr_sysmem_cgroup_available(text, "/sys/fs/cgroup");
     if (cg >= 0 && cg < kb * 1024)
         return cg;
     return kb * 1024;

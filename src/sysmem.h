@@ -18,6 +18,13 @@
  * up to the root).  -1 when /proc/meminfo says nothing. */
 int64_t hr_sysmem_available(void);
 
+/* What the memory cgroups of a process leave it, from the text of its
+ * /proc/PID/cgroup and the cgroup file systems under root
+ * ("/sys/fs/cgroup"): the least of limit - usage + file cache over its own
+ * cgroup and every one above it (v1 memory controller first, else v2).
+ * -1 when none sets a limit.  Exposed for tests. */
+int64_t hr_sysmem_cgroup_available(const char *cgroups, const char *root);
+
 /* An anonymous, private, read-write mapping of at least len bytes (len >
  * 0), not touched yet.  From 2 MiB on it is aligned to 2 MiB, its length
  * rounded up to a multiple of that, and MADV_HUGEPAGE is advised on it

@@ -64,6 +64,56 @@ static void test_sysmem_available_is_at_most_memtotal(void **state)
     assert_true(avail <= meminfo("MemAvailable:") + (int64_t)(64 * MIB));
 }
 
+static void put(const char *root, const char *rel, const char *text)
+{
+    char path[512];
+    char cmd[600];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    snprintf(cmd, sizeof cmd, "mkdir -p \"$(dirname '%s')\"", path);
+    assert_int_equal(system(cmd), 0);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* v2: the least of limit - (usage - file cache) up the tree; "max" and
+ * the root set none.  v1 wins on a hybrid system; its "no limit" is a
+ * huge number. */
+static void test_sysmem_cgroup_limits(void **state)
+{
+    char root[64] = "/tmp/test_sysmem.XXXXXX";
+    char cmd[128];
+
+    (void)state;
+    assert_non_null(mkdtemp(root));
+    assert_int_equal(hr_sysmem_cgroup_available("0::/a/b\n", root), -1);
+    put(root, "a/b/memory.max", "max\n");
+    put(root, "a/b/memory.current", "5000\n");
+    put(root, "a/memory.max", "100000\n");
+    put(root, "a/memory.current", "30000\n");
+    put(root, "a/memory.stat", "anon 20000\nfile 10000\nkernel 0\n");
+    assert_int_equal(hr_sysmem_cgroup_available("0::/a/b\n", root), 80000);
+    put(root, "a/b/memory.max", "50000\n");
+    assert_int_equal(hr_sysmem_cgroup_available("0::/a/b", root), 45000);
+    put(root, "a/b/memory.current", "60000\n");
+    assert_int_equal(hr_sysmem_cgroup_available("0::/a/b\n", root), 0);
+    put(root, "memory/x/memory.limit_in_bytes", "9223372036854771712\n");
+    put(root, "memory/x/memory.usage_in_bytes", "100\n");
+    assert_int_equal(hr_sysmem_cgroup_available(
+        "4:memory:/x\n0::/a/b\n", root), -1);
+    put(root, "memory/memory.limit_in_bytes", "1000000\n");
+    put(root, "memory/memory.usage_in_bytes", "300000\n");
+    put(root, "memory/memory.stat", "cache 100000\nrss 200000\n");
+    assert_int_equal(hr_sysmem_cgroup_available(
+        "0::/a/b\n4:memory:/x\n", root), 800000);
+    assert_int_equal(hr_sysmem_cgroup_available("1:cpu:/\n", root), -1);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* 2 MiB and more: aligned, rounded up, huge pages advised before the
  * first touch; below that: as asked, not advised. */
 static void test_sysmem_alloc_aligns_and_advises(void **state)
@@ -155,6 +205,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sysmem_available_is_at_most_memtotal),
+        cmocka_unit_test(test_sysmem_cgroup_limits),
         cmocka_unit_test(test_sysmem_alloc_aligns_and_advises),
         cmocka_unit_test(test_sysmem_huge_bytes_counts_the_range_only),
         cmocka_unit_test(test_sysmem_huge_reason_texts),
