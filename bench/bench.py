@@ -16,17 +16,22 @@ Sections (bench/README.md says what each figure means):
   reload latency   hotrun `reload` (hotrun.h only; with 4 glibc headers)
                    vs importlib.reload vs gcc -O0/-O2 -shared + dlopen
   edit-to-result   rewrite demo.c, reload, run some_task, read the result
+  think gaps       the same after 5-30 s idle, beside back-to-back edits:
+                   default load, --load=mmap, the Python trick
+                   (think_bench.py)
   bandwidth bound  demo some_task vs a gcc -O3 -march=native read-only pass
   task speed       sum, column means, a sequential filter: libtcc loop,
                    native kernel, hr_parallel_for, gcc -O2, numpy/Python
-  resident         hotrun --load=mmap/read vs np.load and pickle.load
+  resident         hotrun default (copy) / --load=mmap / the old one-thread
+                   copy vs np.load and pickle.load
   memory           RSS over the array size; RSS growth over 10,000 reloads
 
 Every figure is a median (with the min or p90) of repeated runs; variants
 of a section are interleaved in rounds, since the machine may be noisy.
 hotrun runs with HOTRUN_TIER=off (unless set): these are tier-1 (libtcc)
 figures; bench/tier_bench.py measures tier 2 beside them.
---quick: fewer repetitions (under a minute instead of about two).
+--quick: fewer repetitions and two think gaps (about 1.5 minutes instead
+of about 4).
 """
 import importlib.util
 import os
@@ -41,6 +46,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import think_bench
 
 try:
     import numpy as np
@@ -57,13 +64,15 @@ CORE = os.path.join(ROOT, "build", "libhotrun.a")
 
 def find_reference():
     """shared/reference beside the repository, or beside a folder above it
-    (a worktree under /work/wt/NAME finds /work/shared/reference)."""
+    (a git worktree); $HOTRUN_REFERENCE first when set."""
+    if os.environ.get("HOTRUN_REFERENCE"):
+        return os.environ["HOTRUN_REFERENCE"]
     d = ROOT
     while os.path.dirname(d) != d:
         d = os.path.dirname(d)
-        p = os.path.join(d, "shared", "reference")
-        if os.path.exists(os.path.join(p, "python_trick.py")):
-            return p
+        ref = os.path.join(d, "shared", "reference")
+        if os.path.exists(os.path.join(ref, "python_trick.py")):
+            return ref
     return os.path.join(os.path.dirname(ROOT), "shared", "reference")
 
 
@@ -75,10 +84,12 @@ NOMINAL_BOUND_MS = 4.2      # 200 MB at the 2-core VM's nominal bandwidth
 
 FULL = dict(reload_n=1000, reload_rounds=5, gcc_n=20, trick_runs=10,
             trick_n=30, edit_n=50, speed_rounds=20, speed_k=1, ema_runs=5,
-            resident_rounds=15, churn=10000, churn_warmup=200)
+            resident_rounds=15, churn=10000, churn_warmup=200,
+            think_gaps=think_bench.FULL_GAPS)
 QUICK = dict(reload_n=200, reload_rounds=2, gcc_n=4, trick_runs=4,
              trick_n=10, edit_n=20, speed_rounds=3, speed_k=2, ema_runs=2,
-             resident_rounds=3, churn=10000, churn_warmup=200)
+             resident_rounds=3, churn=10000, churn_warmup=200,
+             think_gaps=think_bench.QUICK_GAPS)
 
 TIME = re.compile(r"([0-9.]+(?:e[-+]?[0-9]+)?) (ns|us|µs|ms|s)\b")
 RELOADED = re.compile(r"^reloaded (.*): .*\((\S+ \S+)\)$")
@@ -582,7 +593,7 @@ def speed_section(cfg, tab, demo, gcc, speed_so):
     arr = np.load(demo)
     piece = arr.ravel()[:1_000_000]
     nthreads = os.cpu_count() or 1
-    gcc.cmd("load", demo, "mmap")
+    gcc.cmd("load", demo, "auto")      # as hotrun loads it by default
     gcc.cmd("open", speed_so)
     h = Hotrun(demo)
     try:
@@ -650,7 +661,8 @@ def speed_section(cfg, tab, demo, gcc, speed_so):
             verdict(st <= 1.25 * NOMINAL_BOUND_MS))
     tab.note("The bound: XOR of every 64-bit word of the array (gcc -O3 "
              "-march=native, 1 MiB chunks shared out), in gccrun.c on the "
-             "same read-only mmap hotrun uses, interleaved with the hotrun "
+             "array loaded as hotrun loads it by default (hr_array_load, "
+             "auto: a copy on 2 MiB pages), interleaved with the hotrun "
              "runs.")
     bmin, smin = min(bound[nthreads]), min(ht["some_task"])
     tab.note(f"GB/s, median (best): bound {nbytes / bmed / 1e6:.1f} "
@@ -746,9 +758,14 @@ def resident_section(cfg, tab, tmp, demo, gcc):
     for p in (demo, pkl, tiny):
         warm(p)
     res = os.path.join(TASKS, "resident.c")
-    keys = ["mmap", "read"]
+    # start-up: the default load (auto: a copy on 2 MiB pages) and mmap
+    keys = ["auto", "mmap"]
+    # in-process hr_array_load: auto (copy, one thread a core), the copy on
+    # one thread (what --load=read did before auto), mmap
+    loads = [("auto", "0"), ("copy", "1"), ("mmap", "0")]
     start = {(m, t): [] for m in keys for t in ("count", "full_sum")}
-    inproc = {m: [] for m in keys}
+    inproc = {m: [] for m in loads}
+    hows = {}
     base = {"count": [], "full_sum": []}
     npl = {"np.load": [], "pickle.load": [], "np.load+sum": [],
            "pickle.load+sum": []}
@@ -775,10 +792,13 @@ def resident_section(cfg, tab, tmp, demo, gcc):
                 base[task].append(got[None])
                 for m in keys:
                     start[(m, task)].append(got[m] - got[None])
-        for m in keys:
-            t = float(gcc.cmd("load", demo, m)[0])
+        order = list(loads)
+        random.shuffle(order)
+        for m in order:
+            f = gcc.cmd("load", demo, *m)
+            hows[m] = " ".join(f[1:])
             if r:
-                inproc[m].append(t)
+                inproc[m].append(float(f[0]))
         for name, fn in (("np.load", np_load), ("pickle.load", pk_load)):
             t0 = now_ms()
             x = fn()
@@ -789,7 +809,7 @@ def resident_section(cfg, tab, tmp, demo, gcc):
             if r:
                 npl[name].append(t1 - t0)
                 npl[name + "+sum"].append(t2 - t0)
-    gcc.cmd("load", demo, "mmap")
+    gcc.cmd("load", demo, "auto")
     ref = median(npl["np.load"])
     ref2 = median(npl["np.load+sum"])
     diff = {k: (median(xs), min(xs)) for k, xs in start.items()}
@@ -802,10 +822,13 @@ def resident_section(cfg, tab, tmp, demo, gcc):
         med, low = diff[(m, "count")]
         tab.row(f"  hotrun --load={m} start-up *", fmt_ms(med),
                 fmt_ms(low), ratio(med, ref))
-    for m in keys:
+    what = {("auto", "0"): "auto (default)",
+            ("copy", "1"): "copy on 1 thread (the old --load=read)",
+            ("mmap", "0"): "mmap"}
+    for m in loads:
         xs = inproc[m]
-        tab.row(f"  hr_array_load {m}, in-process",
-                fmt_ms(median(xs)), fmt_ms(min(xs)), ratio(median(xs), ref))
+        tab.row(f"  hr_array_load {what[m]} **", fmt_ms(median(xs)),
+                fmt_ms(min(xs)), ratio(median(xs), ref))
     for name in ("np.load", "pickle.load"):
         xs = npl[name]
         tab.row(f"  {name}" + (" of a .pkl copy" if "pickle" in name else
@@ -829,9 +852,11 @@ def resident_section(cfg, tab, tmp, demo, gcc):
              "), in random order; within the noise of a process start "
              "(about 1 ms), a difference may be negative.  hotrun prints "
              "no load time in script mode.")
-    tab.note("in-process: hr_array_load() timed in gccrun.c.  The second "
-             "group adds the first full pass over the data, which costs "
-             "more than later ones (page faults, first touch of a new "
+    tab.note("** hr_array_load() timed in gccrun.c, the three in random "
+             "order each round; how they loaded: "
+             + "; ".join(f"{what[m]}: {hows.get(m, '?')}" for m in loads)
+             + ".  The second group adds the first full pass over the "
+             "data, which costs more than later ones (first touch of a new "
              "mapping).")
 
 
@@ -855,25 +880,31 @@ def memory_section(cfg, tab, demo):
         out["churn"] = h.rss()
     finally:
         h.close()
-    h = Hotrun("--load=read", demo)
+    h = Hotrun("--load=mmap", demo)
     try:
         h.reload(res)
+        h.run("count")
+        out["mmap"] = h.rss()
         h.run("full_sum")
-        out["read"] = h.rss()
+        out["mmap_pass"] = h.rss()
     finally:
         h.close()
     tab.section("memory (MB = 10^6 bytes; the array file is "
                 f"{nbytes / 1e6:.1f} MB)",
                 ["variant", "VmRSS", "minus array", "vs array", "target",
                  "verdict"])
-    for key, what in (("load", "mmap, after load, before any run"),
-                      ("pass", "mmap, after a full pass"),
-                      ("read", "--load=read, after a full pass")):
+    for key, what in (("load", "default (copy), after load"),
+                      ("pass", "default (copy), after a full pass"),
+                      ("mmap", "--load=mmap, after load"),
+                      ("mmap_pass", "--load=mmap, after a full pass")):
         v = out[key]["VmRSS"]
         tab.row(f"hotrun {what}", fmt_mb(v), fmt_mb(v - nbytes)
                 if v > nbytes else "-", ratio(v, nbytes))
+    v = out["mmap_pass"]["RssAnon"]
+    tab.row("hotrun --load=mmap, RssAnon (its own memory)",
+            fmt_mb(v), "-", ratio(v, nbytes))
     v = out["pass"]["RssAnon"]
-    tab.row("hotrun mmap, RssAnon (its own memory)",
+    tab.row("hotrun default, RssAnon (the copy is its own)",
             fmt_mb(v), "-", ratio(v, nbytes))
     g = out["churn"]["VmRSS"] - out["warm"]["VmRSS"]
     ga = out["churn"]["RssAnon"] - out["warm"]["RssAnon"]
@@ -925,6 +956,7 @@ def main():
         trick = Trick(demo, cfg["trick_n"])
         reload_section(cfg, tab, tmp, demo, gcc, trick)
         edit_section(cfg, tab, tmp, demo, trick)
+        think_bench.section(cfg, tab, tmp, demo, sys.modules[__name__])
         speed_section(cfg, tab, demo, gcc, speed_so)
         resident_section(cfg, tab, tmp, demo, gcc)
         memory_section(cfg, tab, demo)

@@ -20,8 +20,9 @@
  * may hold spaces), and answers each with one line on stdout: "ok ..." or
  * "error MESSAGE".  Times are in milliseconds.
  *
- *   load PATH MODE        load the array (MODE mmap or read), dropping the
- *                         previous one: "ok MS"
+ *   load PATH MODE [T]    load the array (MODE auto, copy or mmap; T
+ *                         copying threads, 0 or none: hotrun's choice),
+ *                         dropping the previous one: "ok MS HOW"
  *   open SO               dlopen a task library (closing the previous one)
  *   time N TASK...        run the TASKs round-robin, N times each; one line
  *                         per task: "ok TASK RESULT MS MS ..."
@@ -80,11 +81,13 @@ static void cmd_load(int argc, char **argv)
     struct hr_resident *r = NULL;
     double t0;
 
-    if (argc != 3) {
-        printf("error usage: load PATH mmap|read\n");
+    if (argc != 3 && argc != 4) {
+        printf("error usage: load PATH auto|copy|mmap [THREADS]\n");
         return;
     }
-    opts.mode = strcmp(argv[2], "read") == 0 ? HR_LOAD_READ : HR_LOAD_MMAP;
+    opts.mode = strcmp(argv[2], "mmap") == 0 ? HR_LOAD_MMAP :
+                strcmp(argv[2], "auto") == 0 ? HR_LOAD_AUTO : HR_LOAD_COPY;
+    opts.threads = argc == 4 ? atoi(argv[3]) : 0;
     hr_array_free(array);
     array = NULL;
     t0 = now_ms();
@@ -92,7 +95,7 @@ static void cmd_load(int argc, char **argv)
         printf("error %s\n", err.msg);
         return;
     }
-    printf("ok %.4f\n", now_ms() - t0);
+    printf("ok %.4f %s\n", now_ms() - t0, r->how);
     array = r;
 }
 

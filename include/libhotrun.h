@@ -107,9 +107,14 @@ HR_API void hr_session_close(struct hr_session *s);
 
 /* ---- settings ---- */
 
+/* How a load brings a file into memory.  A copy never changes after the
+ * load; a mapping shows later writes to the file (hr_session_check_arrays
+ * warns). */
 enum hr_load_mode {
-    HR_LOAD_MMAP,   /* zero-copy read-only mapping of the file */
-    HR_LOAD_READ    /* private copy read into memory (huge pages advised) */
+    HR_LOAD_AUTO,   /* copy when it fits in half the free memory, else map */
+    HR_LOAD_COPY,   /* a private copy on 2 MiB pages */
+    HR_LOAD_MMAP,   /* a zero-copy read-only mapping of the file */
+    HR_LOAD_READ = HR_LOAD_COPY     /* the old name of copy */
 };
 
 /* Stop runs after seconds (0: no limit); values outside [0, 1e9] are
@@ -177,7 +182,7 @@ HR_API int hr_session_load(struct hr_session *s, const char *spec,
 struct hr_array_info {
     const char *name;               /* borrowed */
     const char *path;               /* borrowed: the file, as given */
-    const char *how;                /* static: "mmap", "read", ... */
+    const char *how;                /* borrowed: "copy", "mmap", ... */
     const struct hr_array *view;    /* borrowed: what tasks see */
     int is_default;
     double load_ms;                 /* how long loading took */
@@ -192,6 +197,9 @@ struct hr_array_info {
     const char *made_by;            /* borrowed: the task that made it
                                        (hr_new), or NULL: loaded */
     struct timespec made_at;        /* when (CLOCK_REALTIME) */
+    const char *note;               /* borrowed: "" or why it is not what
+                                       one may expect (mapped because big,
+                                       not on 2 MiB pages) */
 };
 
 HR_API int hr_session_narrays(const struct hr_session *s);
@@ -204,12 +212,20 @@ HR_API int hr_session_find_array(const struct hr_session *s,
 HR_API int hr_session_array_info(const struct hr_session *s, int i,
                                  struct hr_array_info *out);
 
+/* Tells hooks.notice about each array whose file changed since it was
+ * loaded (or since this last told): "warning: ..." for a mapped array
+ * whose data changed with its file, "note: ..." for a file replaced,
+ * removed or rewritten under a copy (the array keeps the data loaded).
+ * Every run calls it first.  Returns how many mapped arrays changed. */
+HR_API int hr_session_check_arrays(struct hr_session *s);
+
 /* Makes name the default array.  Returns 0 or HR_ENOENT. */
 HR_API int hr_session_use(struct hr_session *s, const char *name,
                           struct hr_err *err);
 
 /* 64-bit FNV-1a checksum of an array's bytes (name NULL: the default).
- * Returns 0 or HR_ENOENT. */
+ * Returns 0, HR_ENOENT, or HR_EIO / HR_ECRASH when the file a mapped
+ * array comes from shrank (err says so; the session is intact). */
 HR_API int hr_session_checksum(struct hr_session *s, const char *name,
                                uint64_t *sum, struct hr_err *err);
 

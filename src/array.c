@@ -1,171 +1,27 @@
-/* array.c - load .npy and raw binary files as resident, read-only arrays */
+/* array.c - resident, read-only arrays: how their memory is made (a copy
+ * on 2 MiB pages or a mapping of the file), whether their file changed */
 #include "array.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "filecopy.h"
 #include "fileio.h"
 #include "loader.h"
+#include "sysmem.h"
 
 /* Data is read in native order; a big-endian host would swap '<' files. */
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
                "hotrun assumes a little-endian host");
 
-#define CHUNK ((size_t)64 << 20)        /* copy step between progress calls */
-#define HUGE_PAGE ((size_t)2 << 20)
-
 /* The data pointer of arrays with no bytes: valid, never dereferenced. */
 static const uint64_t empty_data[2];
-
-/* ---- finding the layout of a file ---- */
-
-static int open_file(const char *path, int *fd, struct stat *st,
-                     struct hr_err *err)
-{
-    char txt[128];
-    int e;
-
-    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (*fd < 0) {
-        e = errno;
-        if (e == ENOENT || e == ENOTDIR) {
-            hr_err_set(err, "%s: no such file", path);
-            return HR_ENOENT;
-        }
-        if (e == EACCES || e == EPERM)
-            hr_err_set(err, "%s: permission denied", path);
-        else
-            hr_err_set(err, "%s: cannot open: %s", path,
-                       hr_fileio_errtext(e, txt, sizeof txt));
-        return HR_EIO;
-    }
-    if (fstat(*fd, st) != 0) {
-        hr_err_set(err, "%s: cannot stat: %s", path,
-                   hr_fileio_errtext(errno, txt, sizeof txt));
-        return HR_EIO;
-    }
-    if (S_ISDIR(st->st_mode)) {
-        hr_err_set(err, "%s: is a directory, not an array file", path);
-        return HR_EIO;
-    }
-    if (!S_ISREG(st->st_mode)) {
-        hr_err_set(err, "%s: not a regular file", path);
-        return HR_EIO;
-    }
-    return 0;
-}
-
-/* Checks that the data part of a .npy file is exactly what the shape
- * needs: no shorter (truncated), no longer (NumPy never pads the end). */
-static int check_data_size(const char *path, const struct hr_layout *lay,
-                           int64_t have, struct hr_err *err)
-{
-    char sh[HR_SHAPE_TXT];
-
-    hr_shape_format_dims(lay->ndim, lay->shape, sh, sizeof sh);
-    if (have < lay->nbytes) {
-        hr_err_set(err, "%s: truncated: shape %s of %s needs %lld data "
-                   "bytes but the file has %lld", path, sh,
-                   hr_dtype_name(lay->dtype), (long long)lay->nbytes,
-                   (long long)have);
-        return HR_EFORMAT;
-    }
-    if (have > lay->nbytes) {
-        hr_err_set(err, "%s: %lld bytes of trailing data: shape %s of %s "
-                   "needs %lld data bytes but the file has %lld (several "
-                   "arrays saved to one file?)", path,
-                   (long long)(have - lay->nbytes), sh,
-                   hr_dtype_name(lay->dtype), (long long)lay->nbytes,
-                   (long long)have);
-        return HR_EFORMAT;
-    }
-    return 0;
-}
-
-/* The layout a .npy header describes, for a stream of fsize bytes whose
- * first byte is at base in the file. */
-static int header_layout(const char *path, const struct hr_npy_header *nh,
-                         int64_t base, int64_t fsize, struct hr_layout *lay,
-                         struct hr_err *err)
-{
-    char sh[HR_SHAPE_TXT];
-
-    lay->version = nh->version;
-    lay->dtype = nh->dtype;
-    lay->big_endian = nh->big_endian;
-    lay->fortran = nh->fortran;
-    lay->ndim = nh->ndim;
-    memcpy(lay->shape, nh->shape, sizeof nh->shape);
-    lay->offset = base + nh->offset;
-    if (hr_shape_bytes(lay->ndim, lay->shape, hr_dtype_size(lay->dtype),
-                       &lay->size, &lay->nbytes) < 0) {
-        hr_shape_format_dims(lay->ndim, lay->shape, sh, sizeof sh);
-        hr_err_set(err, "%s: shape %s of %s is too big (its byte size "
-                   "overflows 64 bits)", path, sh, hr_dtype_name(lay->dtype));
-        return HR_EFORMAT;
-    }
-    return check_data_size(path, lay, fsize - nh->offset, err);
-}
-
-/* The .npy stream of fsize bytes at byte base of fd (0 for a .npy file,
- * a stored member's offset in an .npz archive). */
-static int npy_layout(const char *path, int fd, int64_t base, int64_t fsize,
-                      struct hr_layout *lay, struct hr_err *err)
-{
-    struct hr_npy_header nh;
-    int rc;
-
-    rc = hr_npy_read_header_at(path, fd, base, fsize, &nh, err);
-    if (rc != 0)
-        return rc;
-    return header_layout(path, &nh, base, fsize, lay, err);
-}
-
-static int raw_layout(const char *path, const struct hr_raw_spec *raw,
-                      int64_t fsize, struct hr_layout *lay, struct hr_err *err)
-{
-    char sh[HR_SHAPE_TXT];
-    int k;
-
-    if (raw->dtype < 0 || raw->dtype >= HR_NDTYPES || raw->ndim < 0 ||
-        raw->ndim > HR_MAX_NDIM) {
-        hr_err_set(err, "%s: bad raw layout (dtype %d, %d dimensions)",
-                   path, raw->dtype, raw->ndim);
-        return HR_EINVAL;
-    }
-    for (k = 0; k < raw->ndim; k++) {
-        if (raw->shape[k] < 0) {
-            hr_err_set(err, "%s: negative dimension %lld in the shape",
-                       path, (long long)raw->shape[k]);
-            return HR_EINVAL;
-        }
-    }
-    lay->dtype = raw->dtype;
-    lay->big_endian = raw->big_endian != 0;
-    lay->fortran = raw->fortran != 0;
-    lay->ndim = raw->ndim;
-    memcpy(lay->shape, raw->shape, sizeof raw->shape);
-    hr_shape_format_dims(lay->ndim, lay->shape, sh, sizeof sh);
-    if (hr_shape_bytes(lay->ndim, lay->shape, hr_dtype_size(lay->dtype),
-                       &lay->size, &lay->nbytes) < 0) {
-        hr_err_set(err, "%s: shape %s of %s is too big (its byte size "
-                   "overflows 64 bits)", path, sh, hr_dtype_name(lay->dtype));
-        return HR_EINVAL;
-    }
-    if (lay->nbytes != fsize) {
-        hr_err_set(err, "%s: file is %lld bytes but shape %s of %s needs "
-                   "%lld (a raw file must match its shape exactly)", path,
-                   (long long)fsize, sh, hr_dtype_name(lay->dtype),
-                   (long long)lay->nbytes);
-        return HR_EFORMAT;
-    }
-    return 0;
-}
 
 /* ---- the resident array ---- */
 
@@ -193,6 +49,7 @@ static int resident_new(const char *path, const char *name,
 
     if (r == NULL)
         goto nomem;
+    r->fd = -1;
     r->path = strdup(path);
     r->name = name != NULL ? strdup(name) : default_name(path);
     if (r->path == NULL || r->name == NULL)
@@ -231,29 +88,10 @@ static int swap_unit(int dtype)
     return hr_dtype_size(dtype);
 }
 
-static void swap_bytes(void *p, size_t n, int unit)
-{
-    uint16_t *p16 = p;
-    uint32_t *p32 = p;
-    uint64_t *p64 = p;
-    size_t k;
-
-    if (unit == 2) {
-        for (k = 0; k < n / 2; k++)
-            p16[k] = __builtin_bswap16(p16[k]);
-    } else if (unit == 4) {
-        for (k = 0; k < n / 4; k++)
-            p32[k] = __builtin_bswap32(p32[k]);
-    } else if (unit == 8) {
-        for (k = 0; k < n / 8; k++)
-            p64[k] = __builtin_bswap64(p64[k]);
-    }
-}
-
-/* An anonymous read-write mapping of at least len bytes, aligned to a
- * huge page when it is that big, with huge pages advised.  NULL with
- * errno set on failure. */
-static void *anon_map_flags(size_t len, int flags, size_t *map_len)
+/* An anonymous read-write mapping of at least len bytes that takes memory
+ * only for the pages written (MAP_NORESERVE), aligned and advised for
+ * 2 MiB pages when it is that big.  NULL with errno set on failure. */
+static void *reserve_map(size_t len, size_t *map_len)
 {
     size_t want = len;
     size_t extra = 0;
@@ -261,17 +99,17 @@ static void *anon_map_flags(size_t len, int flags, size_t *map_len)
     char *p;
     char *a;
 
-    if (len >= HUGE_PAGE) {
-        want = (len + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-        extra = HUGE_PAGE;
+    if (len >= HR_HUGE_PAGE) {
+        want = (len + HR_HUGE_PAGE - 1) / HR_HUGE_PAGE * HR_HUGE_PAGE;
+        extra = HR_HUGE_PAGE;
     }
     p = mmap(NULL, want + extra, PROT_READ | PROT_WRITE,
-             MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
     a = p;
     if (extra > 0) {
-        a = (char *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
+        a = (char *)(((uintptr_t)p + HR_HUGE_PAGE - 1) & ~(HR_HUGE_PAGE - 1));
         head = (size_t)(a - p);
         if (head > 0)
             munmap(p, head);
@@ -285,65 +123,179 @@ static void *anon_map_flags(size_t len, int flags, size_t *map_len)
     return a;
 }
 
-static void *anon_map(size_t len, size_t *map_len)
+void hr_loader_file_id(const struct stat *st, struct hr_file_id *id)
 {
-    return anon_map_flags(len, 0, map_len);
+    id->dev = st->st_dev;
+    id->ino = st->st_ino;
+    id->size = st->st_size;
+    id->mtime = st->st_mtim;
+    id->ctime = st->st_ctim;
+    id->nlink = st->st_nlink;
 }
 
-/* Copies the data into memory of its own, converting big-endian numbers
- * (swap is the unit, 0 for none), then makes it read-only. */
-static int copy_data(const char *path, int fd, const struct hr_layout *lay,
-                     int swap, const struct hr_load_opts *opts,
-                     struct hr_resident *r, struct hr_err *err)
+static int same_file(const struct hr_file_id *id, const struct stat *st)
 {
-    size_t total = (size_t)lay->nbytes;
-    size_t done = 0;
-    size_t want;
-    ssize_t got;
-    char txt[128];
-    char *p;
+    return id->dev == st->st_dev && id->ino == st->st_ino;
+}
 
-    p = anon_map(total, &r->map_len);
-    if (p == NULL) {
-        hr_err_set(err, "%s: cannot allocate %zu bytes: %s", path, total,
-                   hr_fileio_errtext(errno, txt, sizeof txt));
+/* A write changes size or mtime, and ctime with them; ctime alone means
+ * mtime was set back (touch -d) or only the status changed (chmod).
+ * A changed link count explains a new ctime (renamed over, removed): the
+ * bytes are the same. */
+static int same_version(const struct hr_file_id *id, const struct stat *st)
+{
+    return id->size == st->st_size &&
+           id->mtime.tv_sec == st->st_mtim.tv_sec &&
+           id->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+           ((id->ctime.tv_sec == st->st_ctim.tv_sec &&
+             id->ctime.tv_nsec == st->st_ctim.tv_nsec) ||
+            id->nlink != st->st_nlink);
+}
+
+/* "200.0 MB" (MB = 10^6 bytes, as NumPy users count) */
+static const char *fmt_bytes(int64_t n, char *buf, size_t len)
+{
+    if (n >= 1000000000)
+        snprintf(buf, len, "%.1f GB", (double)n / 1e9);
+    else if (n >= 1000000)
+        snprintf(buf, len, "%.1f MB", (double)n / 1e6);
+    else
+        snprintf(buf, len, "%.1f kB", (double)n / 1e3);
+    return buf;
+}
+
+/* Copy or map?  must_copy: the data cannot be used as the file holds it.
+ * Sets *copy, and r->note when auto maps. */
+static int choose(const char *path, const struct hr_layout *lay, int must_copy,
+                  const struct hr_load_opts *opts, struct hr_resident *r,
+                  int *copy, struct hr_err *err)
+{
+    int64_t avail = opts->mem_available > 0 ? opts->mem_available :
+                    hr_sysmem_available();
+    char a[32];
+    char b[32];
+
+    *copy = 1;
+    if (opts->mode == HR_LOAD_MMAP && !must_copy) {
+        *copy = 0;
+        return 0;
+    }
+    if (opts->mode == HR_LOAD_AUTO && !must_copy && avail >= 0 &&
+        lay->nbytes > avail / 2) {
+        *copy = 0;
+        snprintf(r->note, sizeof r->note, "%s: mapped, not copied: its %s "
+                 "are more than half of the %s of memory available; a "
+                 "change to its file changes it", r->name,
+                 fmt_bytes(lay->nbytes, a, sizeof a),
+                 fmt_bytes(avail, b, sizeof b));
+        return 0;
+    }
+    if (avail >= 0 && lay->nbytes > avail) {
+        hr_err_set(err, "%s: cannot copy %s into memory: only %s is "
+                   "available (%s)", path, fmt_bytes(lay->nbytes, a, sizeof a),
+                   fmt_bytes(avail, b, sizeof b), must_copy ?
+                   "it must be copied to be converted to native order" :
+                   "--load=mmap maps the file instead");
         return HR_ENOMEM;
     }
-    r->map = p;
-    posix_fadvise(fd, (off_t)lay->offset, (off_t)lay->nbytes,
-                  POSIX_FADV_SEQUENTIAL);
-    while (done < total) {
-        want = total - done < CHUNK ? total - done : CHUNK;
-        got = hr_fileio_pread_full(fd, p + done, want,
-                                   (off_t)lay->offset + (off_t)done);
-        if (got < 0) {
-            hr_err_set(err, "%s: read failed: %s", path,
-                       hr_fileio_errtext(errno, txt, sizeof txt));
-            return HR_EIO;
-        }
-        if ((size_t)got < want) {
-            hr_err_set(err, "%s: file shrank while loading (%zu of %zu "
-                       "data bytes read)", path, done + (size_t)got, total);
-            return HR_EIO;
-        }
-        if (swap > 0)
-            swap_bytes(p + done, want, swap);
-        done += want;
-        if (opts->progress != NULL)
-            opts->progress(opts->progress_ud, (int64_t)done,
-                           (int64_t)total);
-    }
-    if (mprotect(p, r->map_len, PROT_READ) != 0) {
-        hr_err_set(err, "%s: cannot make the data read-only: %s", path,
-                   hr_fileio_errtext(errno, txt, sizeof txt));
-        return HR_EIO;
-    }
-    r->view.data = p;
     return 0;
 }
 
-/* Maps the file (zero-copy) when it can be used as it is: native order,
- * aligned data, mode mmap.  Otherwise copies. */
+/* Copies the data into memory of its own on 2 MiB pages, converting
+ * big-endian numbers (swap is the unit, 0 for none); notes when the kernel
+ * did not give huge pages. */
+static int copy_in(const char *path, int fd, const struct hr_layout *lay,
+                   int swap, const struct hr_load_opts *opts,
+                   struct hr_resident *r, struct hr_err *err)
+{
+    struct hr_filecopy c = { 0 };
+    struct hr_filecopy_out out;
+    struct stat st;
+    char why[256];
+    int rc;
+
+    c.path = path;
+    c.fd = fd;
+    c.offset = (off_t)lay->offset;
+    c.len = (size_t)lay->nbytes;
+    c.swap = swap;
+    c.threads = opts->threads;
+    c.progress = opts->progress;
+    c.progress_ud = opts->progress_ud;
+    rc = hr_filecopy_run(&c, &out, err);
+    if (rc != 0)
+        return rc;
+    r->map = out.map;
+    r->map_len = out.map_len;
+    r->view.data = out.map;
+    r->mapped = 0;
+    if (fstat(fd, &st) != 0 || !same_version(&r->id, &st)) {
+        hr_err_set(err, "%s: the file changed while it was being loaded: "
+                   "load it again", path);
+        return HR_EIO;
+    }
+    r->huge = -1;
+    if (c.len < HR_HUGE_PAGE || out.huge_bytes < 0)
+        return 0;
+    r->huge = (size_t)out.huge_bytes >= out.map_len;
+    if (r->huge)
+        return 0;
+    hr_sysmem_huge_why(why, sizeof why);
+    if (out.huge_bytes == 0) {
+        snprintf(r->how + strlen(r->how), sizeof r->how - strlen(r->how),
+                 ", 4 KiB pages");
+        snprintf(r->note, sizeof r->note, "%s: copied on 4 KiB pages, not "
+                 "2 MiB ones (%s): the first run after an idle pause may "
+                 "be several times slower", r->name, why);
+    } else {
+        snprintf(r->how + strlen(r->how), sizeof r->how - strlen(r->how),
+                 ", %d%% 2 MiB pages",
+                 (int)(100 * out.huge_bytes / (int64_t)out.map_len));
+        snprintf(r->note, sizeof r->note, "%s: only %d%% of the copy is on "
+                 "2 MiB pages (%s): the first run after an idle pause may "
+                 "be slower", r->name,
+                 (int)(100 * out.huge_bytes / (int64_t)out.map_len), why);
+    }
+    return 0;
+}
+
+/* Maps the pages of the file that hold the data (an .npz member or a
+ * rank's slab is a part of it) read-only, and keeps a descriptor of the
+ * file to watch it.  Returns 0, 1 when this file system cannot map (copy
+ * instead), or an error. */
+static int map_in(const char *path, int fd, const struct hr_layout *lay,
+                  struct hr_resident *r, struct hr_err *err)
+{
+    int64_t start = lay->offset & ~((int64_t)sysconf(_SC_PAGESIZE) - 1);
+    size_t len = (size_t)(lay->offset + lay->nbytes - start);
+    char txt[128];
+    char *p;
+    int e;
+
+    /* MAP_POPULATE: map every page now, from the page cache (or the disk),
+     * so that the first run does not pay a page fault per 4 KiB (200 MB:
+     * ~3 ms here instead of ~170 ms in the first run) */
+    p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd,
+             (off_t)start);
+    if (p == MAP_FAILED) {
+        e = errno;
+        if (e == ENODEV)
+            return 1;
+        hr_err_set(err, "%s: cannot map %zu bytes: %s", path, len,
+                   hr_fileio_errtext(e, txt, sizeof txt));
+        return e == ENOMEM ? HR_ENOMEM : HR_EIO;
+    }
+    r->map = p;
+    r->map_len = len;
+    r->view.data = p + (lay->offset - start);
+    r->mapped = 1;
+    r->data_end = (off_t)(lay->offset + lay->nbytes);
+    /* its own descriptor: several members of one archive may be mapped */
+    r->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    snprintf(r->how, sizeof r->how, "mmap");
+    return 0;
+}
+
 static int load_data(const char *path, int fd, const struct hr_layout *lay,
                      const struct hr_load_opts *opts, struct hr_resident *r,
                      struct hr_err *err)
@@ -351,49 +303,31 @@ static int load_data(const char *path, int fd, const struct hr_layout *lay,
     int unit = swap_unit(lay->dtype);
     int swap = lay->big_endian && unit > 1;
     int aligned = lay->offset % unit == 0;
-    /* only the pages that hold the data: an .npz member is a part */
-    int64_t start = lay->offset & ~((int64_t)sysconf(_SC_PAGESIZE) - 1);
-    size_t map_len = (size_t)(lay->offset + lay->nbytes - start);
-    char txt[128];
-    char *p;
-    int e;
+    struct stat st;
+    int copy = 1;
+    int rc;
 
     r->swapped = swap;
-    if (swap)
-        r->how = "read+swap";
-    else if (opts->mode == HR_LOAD_READ)
-        r->how = "read";
-    else if (!aligned)
-        r->how = "read (unaligned)";
-    else
-        r->how = "mmap";
+    r->huge = -1;
+    if (r->id.dev == 0 && r->id.ino == 0 && fstat(fd, &st) == 0)
+        hr_loader_file_id(&st, &r->id);
     if (lay->nbytes == 0) {
         r->view.data = empty_data;
+        snprintf(r->how, sizeof r->how, "copy");
         return 0;
     }
-    if (!swap && aligned && opts->mode == HR_LOAD_MMAP) {
-        /* MAP_POPULATE: map every page now, from the page cache (or the
-         * disk), so that the first run does not pay a page fault per 4 KiB
-         * (200 MB: ~3 ms here instead of ~170 ms in the first run).  From
-         * the page the data starts in: an .npz member, a rank's slab */
-        p = mmap(NULL, map_len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd,
-                 (off_t)start);
-        if (p != MAP_FAILED) {
-            r->map = p;
-            r->map_len = map_len;
-            r->mapped = 1;
-            r->view.data = p + (lay->offset - start);
-            return 0;
-        }
-        e = errno;
-        if (e != ENODEV) {
-            hr_err_set(err, "%s: cannot map %zu bytes: %s", path, map_len,
-                       hr_fileio_errtext(e, txt, sizeof txt));
-            return e == ENOMEM ? HR_ENOMEM : HR_EIO;
-        }
-        r->how = "read";    /* a file system that cannot map */
+    rc = choose(path, lay, swap || !aligned, opts, r, &copy, err);
+    if (rc != 0)
+        return rc;
+    if (!copy) {
+        rc = map_in(path, fd, lay, r, err);
+        if (rc <= 0)
+            return rc;
+        r->note[0] = '\0';      /* a file system that cannot map */
     }
-    return copy_data(path, fd, lay, swap ? unit : 0, opts, r, err);
+    snprintf(r->how, sizeof r->how, "%s", swap ? "copy+swap" :
+             aligned ? "copy" : "copy (unaligned)");
+    return copy_in(path, fd, lay, swap ? unit : 0, opts, r, err);
 }
 
 int hr_loader_npy_raw(const char *path, const char *name,
@@ -414,12 +348,12 @@ int hr_loader_npy_raw(const char *path, const char *name,
     *out = NULL;
     if (opts == NULL)
         opts = &defaults;
-    rc = open_file(path, &fd, &st, err);
+    rc = hr_layout_open(path, &fd, &st, err);
     fsize = st.st_size;
     if (rc == 0 && opts->raw != NULL)
-        rc = raw_layout(path, opts->raw, fsize, &lay, err);
+        rc = hr_layout_raw(path, opts->raw, fsize, &lay, err);
     else if (rc == 0)
-        rc = npy_layout(path, fd, 0, fsize, &lay, err);
+        rc = hr_layout_npy(path, fd, 0, fsize, &lay, err);
     if (rc == 0)
         hr_shard_narrow(opts->shard, lay.ndim, lay.fortran, lay.shape,
                         hr_dtype_size(lay.dtype), &lay.offset, &lay.size,
@@ -427,8 +361,7 @@ int hr_loader_npy_raw(const char *path, const char *name,
     if (rc == 0)
         rc = resident_new(path, name, &lay, &r, err);
     if (rc == 0) {
-        r->dev = st.st_dev;
-        r->ino = st.st_ino;
+        hr_loader_file_id(&st, &r->id);
         r->format = opts->raw != NULL ? "raw" : "npy";
         hr_shard_fill(&r->view, &sv);
         rc = load_data(path, fd, &lay, opts, r, err);
@@ -443,12 +376,82 @@ int hr_loader_npy_raw(const char *path, const char *name,
     return rc;
 }
 
+/* What differs between the file at load and st, e.g. "200000128 -> 8128
+ * bytes". */
+static void describe(const struct hr_file_id *id, const struct stat *st,
+                     char *buf, size_t len)
+{
+    if (id->size != st->st_size)
+        snprintf(buf, len, "%lld -> %lld bytes", (long long)id->size,
+                 (long long)st->st_size);
+    else if (id->mtime.tv_sec != st->st_mtim.tv_sec ||
+             id->mtime.tv_nsec != st->st_mtim.tv_nsec)
+        snprintf(buf, len, "same size, modified");
+    else
+        snprintf(buf, len, "same size and time, status changed");
+}
+
+int hr_array_changed(const struct hr_resident *r, char *why, size_t len)
+{
+    struct stat st;
+    char what[96];
+    char dummy[8];
+
+    if (why == NULL) {
+        why = dummy;
+        len = sizeof dummy;
+    }
+    why[0] = '\0';
+    if (r == NULL || (r->id.dev == 0 && r->id.ino == 0))
+        return HR_ARRAY_SAME;       /* made by a task: no file */
+    if (r->mapped && r->fd >= 0 && fstat(r->fd, &st) == 0 &&
+        !same_version(&r->id, &st)) {
+        describe(&r->id, &st, what, sizeof what);
+        snprintf(why, len, "%s: %s was written since it was loaded (%s): "
+                 "the mapped data changed%s; load it again", r->name,
+                 r->path, what, st.st_size < r->id.size ? ", and reading "
+                 "past its new end would fault" : "");
+        return HR_ARRAY_CHANGED;
+    }
+    if (stat(r->path, &st) != 0) {
+        if (errno != ENOENT && errno != ENOTDIR)
+            return HR_ARRAY_SAME;   /* cannot tell: the array is intact */
+        snprintf(why, len, "%s: %s is gone since it was loaded; the array "
+                 "still holds the data loaded then", r->name, r->path);
+        return HR_ARRAY_STALE;
+    }
+    if (!same_file(&r->id, &st)) {
+        snprintf(why, len, "%s: %s was replaced by another file since it "
+                 "was loaded; the array still holds the old data (load it "
+                 "again for the new)", r->name, r->path);
+        return HR_ARRAY_STALE;
+    }
+    if (!same_version(&r->id, &st)) {
+        describe(&r->id, &st, what, sizeof what);
+        snprintf(why, len, "%s: %s was rewritten since it was loaded (%s); "
+                 "the array still holds the copy made then (load it again "
+                 "for the new data)", r->name, r->path, what);
+        return HR_ARRAY_STALE;
+    }
+    return HR_ARRAY_SAME;
+}
+
+int hr_array_truncated(const struct hr_resident *r)
+{
+    struct stat st;
+
+    return r != NULL && r->mapped && r->fd >= 0 && fstat(r->fd, &st) == 0 &&
+           st.st_size < r->data_end;
+}
+
 void hr_array_free(struct hr_resident *r)
 {
     if (r == NULL)
         return;
     if (r->map != NULL)
         munmap(r->map, r->map_len);
+    if (r->fd >= 0)
+        close(r->fd);
     free(r->name);
     free(r->path);
     free(r->origin);
@@ -462,8 +465,8 @@ int hr_array_mapped_file(const struct hr_resident *r, dev_t *dev,
 {
     if (r == NULL || !r->mapped)
         return 0;
-    *dev = r->dev;
-    *ino = r->ino;
+    *dev = r->id.dev;
+    *ino = r->id.ino;
     return 1;
 }
 
@@ -486,7 +489,7 @@ int hr_loader_open(const char *path, int *fd, int64_t *size,
     int rc;
 
     memset(&st, 0, sizeof st);
-    rc = open_file(path, fd, &st, err);
+    rc = hr_layout_open(path, fd, &st, err);
     *size = st.st_size;
     if (rc != 0 && *fd >= 0) {
         close(*fd);
@@ -500,7 +503,7 @@ int hr_loader_npy_layout(const char *what, int fd, int64_t base,
                          struct hr_err *err)
 {
     memset(lay, 0, sizeof *lay);
-    return npy_layout(what, fd, base, size, lay, err);
+    return hr_layout_npy(what, fd, base, size, lay, err);
 }
 
 int hr_loader_header_layout(const char *what,
@@ -508,7 +511,7 @@ int hr_loader_header_layout(const char *what,
                             struct hr_layout *lay, struct hr_err *err)
 {
     memset(lay, 0, sizeof *lay);
-    return header_layout(what, nh, 0, size, lay, err);
+    return hr_layout_header(what, nh, 0, size, lay, err);
 }
 
 int hr_loader_new(const char *path, const char *name,
@@ -538,7 +541,7 @@ int hr_loader_alloc(const char *what, struct hr_resident *r, void **buf,
         r->view.data = empty_data;
         return 0;
     }
-    *buf = anon_map(total, &r->map_len);
+    *buf = hr_sysmem_alloc(total, &r->map_len);
     if (*buf == NULL) {
         hr_err_set(err, "%s: cannot allocate %zu bytes: %s", what, total,
                    hr_fileio_errtext(errno, txt, sizeof txt));
@@ -557,7 +560,7 @@ int hr_loader_seal(const char *what, struct hr_resident *r, int swap,
     if (r->map == NULL)
         return 0;
     if (swap && unit > 1)
-        swap_bytes(r->map, (size_t)r->view.nbytes, unit);
+        hr_filecopy_swap(r->map, (size_t)r->view.nbytes, unit);
     r->swapped = swap && unit > 1;
     if (mprotect(r->map, r->map_len, PROT_READ) != 0) {
         hr_err_set(err, "%s: cannot make the data read-only: %s", what,
@@ -572,7 +575,7 @@ void *hr_loader_reserve(const char *what, size_t max, size_t *map_len,
                         struct hr_err *err)
 {
     char txt[128];
-    void *p = anon_map_flags(max > 0 ? max : 1, MAP_NORESERVE, map_len);
+    void *p = reserve_map(max > 0 ? max : 1, map_len);
 
     if (p == NULL)
         hr_err_set(err, "%s: cannot reserve %zu bytes of address space: %s",
@@ -608,7 +611,7 @@ void hr_loader_swap(void *p, size_t n, int dtype)
     int unit = swap_unit(dtype);
 
     if (unit > 1)
-        swap_bytes(p, n, unit);
+        hr_filecopy_swap(p, n, unit);
 }
 
 char *hr_loader_default_name(const char *path)

@@ -59,7 +59,8 @@ int hr_array_made(const char *name, const char *task, int dtype, int ndim,
     v->data = map;
     r->map = map;
     r->map_len = map_len;
-    r->how = "made";
+    r->fd = -1;
+    snprintf(r->how, sizeof r->how, "made");
     r->format = "made";
     /* read-only from now on, like every resident array */
     if (map != NULL && map_len > 0)

@@ -404,7 +404,7 @@ int hr_csv_load(const struct hr_load_req *req, struct hr_array_list *out,
         hr_err_set(err, "%s: out of memory", req->path);
     if (rc == 0) {
         r->format = "csv";
-        r->how = "parse";
+        snprintf(r->how, sizeof r->how, "parse");
         r->columns = f.columns;
         r->ncolumns = f.columns != NULL ? f.ncols : 0;
         f.columns = NULL;

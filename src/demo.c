@@ -2,6 +2,7 @@
 #include "demo.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@ char *hr_demo_path(void)
 {
     const char *cache = getenv("XDG_CACHE_HOME");
     const char *home = getenv("HOME");
+    const char *tmp = getenv("TMPDIR");
     char *path = NULL;
     int n;
 
@@ -26,9 +28,46 @@ char *hr_demo_path(void)
         n = asprintf(&path, "%s/.cache/hotrun/demo-%dx%d-f64.npy", home,
                      HR_DEMO_ROWS, HR_DEMO_COLS);
     else
-        n = asprintf(&path, "/tmp/hotrun-demo-%dx%d-f64.npy", HR_DEMO_ROWS,
-                     HR_DEMO_COLS);
+        n = asprintf(&path, "%s/hotrun-%ld/demo-%dx%d-f64.npy",
+                     tmp != NULL && *tmp == '/' ? tmp : "/tmp",
+                     (long)geteuid(), HR_DEMO_ROWS, HR_DEMO_COLS);
     return n < 0 ? NULL : path;
+}
+
+/* Is the demo array at path already, complete (it is renamed into place
+ * whole)?  Only a regular file counts, never one through a link. */
+static int have_demo(const char *path, size_t bytes)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int ok;
+
+    if (fd < 0)
+        return 0;
+    ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+         st.st_size > (off_t)bytes;
+    close(fd);
+    return ok;
+}
+
+/* Makes path's folder unless it is there, and checks that it is ours and
+ * private (nobody else can plant or swap a file in it). */
+static int private_folder(const char *path, struct hr_err *err)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = NULL;
+    int rc;
+
+    if (slash == NULL || slash == path)
+        return 0;
+    dir = strndup(path, (size_t)(slash - path));
+    if (dir == NULL) {
+        hr_err_set(err, "%s: out of memory", path);
+        return HR_ENOMEM;
+    }
+    rc = hr_fileio_private_dir(dir, err);
+    free(dir);
+    return rc;
 }
 
 static uint64_t rotl(uint64_t x, int k)
@@ -76,16 +115,17 @@ int hr_demo_make(const char *path, int *made,
     const int64_t shape[2] = { HR_DEMO_ROWS, HR_DEMO_COLS };
     const int64_t step = 1 << 20;
     size_t bytes = (size_t)n * sizeof(double);
-    struct stat st;
     double *data = NULL;
     uint64_t seed = HR_DEMO_SEED;
     int64_t i;
     int rc;
 
     *made = 0;
-    if (stat(path, &st) == 0 && st.st_size > (off_t)bytes)
+    rc = private_folder(path, err);
+    if (rc != 0)
+        return rc;
+    if (have_demo(path, bytes))
         return 0;
-    hr_fileio_mkdirs(path, 0755);
     data = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (data == MAP_FAILED) {

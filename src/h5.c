@@ -246,8 +246,8 @@ static int load_read(struct dset *ds, struct hr_resident *r,
         rc = read_slabs(ds, mt, buf, err);
     if (rc == 0)
         rc = hr_loader_seal(ds->what, r, 0, err);
-    r->how = H5Pget_nfilters(ds->dcpl) > 0 ? "hdf5 read+filters"
-                                           : "hdf5 read";
+    snprintf(r->how, sizeof r->how, "%s", H5Pget_nfilters(ds->dcpl) > 0 ?
+             "hdf5 read+filters" : "hdf5 read");
     H5Tclose(mt);
     return rc;
 }

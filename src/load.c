@@ -224,8 +224,9 @@ static int load_npy(const struct hr_load_req *req, struct hr_array_list *out,
         return HR_ENOENT;
     }
     rc = hr_loader_npy_raw(req->path, req->name, req->opts, &r, err);
-    if (rc == 0)
-        rc = hr_array_list_push(out, r);
+    if (rc != 0)
+        return rc;          /* err says why (too big to copy, ...) */
+    rc = hr_array_list_push(out, r);
     if (rc == HR_ENOMEM)
         hr_err_set(err, "%s: out of memory", req->path);
     return rc;
@@ -283,7 +284,9 @@ int hr_array_load_all(const char *spec, const char *name,
     struct hr_resident *r = NULL;
     char *path = NULL;
     char *member = NULL;
+    struct stat st;
     int rc;
+    int i;
 
     memset(out, 0, sizeof *out);
     memset(&req, 0, sizeof req);
@@ -307,6 +310,12 @@ int hr_array_load_all(const char *spec, const char *name,
     req.name = name;
     req.opts = opts;
     rc = dispatch(&req, out, err);
+    if (rc == 0 && fstat(req.fd, &st) == 0) {
+        for (i = 0; i < out->n; i++) {
+            if (out->items[i]->id.dev == 0 && out->items[i]->id.ino == 0)
+                hr_loader_file_id(&st, &out->items[i]->id);
+        }
+    }
 out:
     if (rc != 0)
         hr_array_list_free(out);

@@ -13,21 +13,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "array.h"
+#include "layout.h"
 
-/* Where and what an array's numbers are in a file. */
-struct hr_layout {
-    int dtype;
-    int big_endian;
-    int fortran;
-    int ndim;
-    int64_t shape[HR_MAX_NDIM];
-    int version;        /* .npy major version; 0 for other formats */
-    int64_t offset;     /* of the first data byte in the file */
-    int64_t size;       /* elements */
-    int64_t nbytes;
-};
+/* struct hr_layout (where and what an array's numbers are in a file):
+ * layout.h */
 
 /* The usual loader entry: what a format's loader gets.  spec names the
  * file and optionally one member; see hr_array_load_all(). */
@@ -105,6 +97,10 @@ void hr_loader_swap(void *p, size_t n, int dtype);
 
 /* The base name of path without its extension; owned (NULL: no memory). */
 char *hr_loader_default_name(const char *path);
+
+/* Records which file, which version st is (the file a resident came from,
+ * for hr_array_changed()). */
+void hr_loader_file_id(const struct stat *st, struct hr_file_id *id);
 
 /* Frees n strings and the array holding them; accepts NULL. */
 void hr_loader_free_strings(char **s, int n);

@@ -314,7 +314,6 @@ int hr_npy_write_f64(const char *path, const double *data, int ndim,
     int64_t size;
     int64_t nbytes;
     size_t hlen;
-    size_t tlen;
     int made = 0;
     int fd = -1;
     int k;
@@ -336,19 +335,15 @@ int hr_npy_write_f64(const char *path, const double *data, int ndim,
         goto out;
     }
     hlen = hr_npy_header(head, sizeof head, HR_FLOAT64, 0, ndim, shape);
-    tlen = strlen(path) + 32;
-    tmp = malloc(tlen);
-    if (tmp == NULL) {
-        hr_err_set(err, "%s: out of memory", path);
-        rc = HR_ENOMEM;
-        goto out;
-    }
-    snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
     rc = HR_EIO;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* an unpredictable new name, never through a planted symbolic link,
+     * renamed over path when complete */
+    fd = hr_fileio_create_temp(path, &tmp);
     if (fd < 0) {
-        hr_err_set(err, "%s: cannot create %s: %s", path, tmp,
-                   hr_fileio_errtext(errno, txt, sizeof txt));
+        k = errno;
+        hr_err_set(err, "%s: cannot create a file beside it: %s", path,
+                   hr_fileio_errtext(k, txt, sizeof txt));
+        rc = k == ENOMEM ? HR_ENOMEM : HR_EIO;
         goto out;
     }
     made = 1;

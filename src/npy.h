@@ -59,7 +59,10 @@ size_t hr_npy_header(char *buf, size_t cap, int dtype, int fortran,
                      int ndim, const int64_t *shape);
 
 /* Writes a C-order float64 array of the given shape to path as .npy
- * version 1.0, atomically (temp file + rename).  Used by --demo and tests.
+ * version 1.0, atomically: written to a new file made exclusively beside
+ * it (hr_fileio_create_temp()), then renamed over path, so a symbolic
+ * link planted at path is replaced, never followed.  Used by --demo and
+ * tests.
  * Returns 0, HR_EINVAL, HR_EIO or HR_ENOMEM. */
 int hr_npy_write_f64(const char *path, const double *data, int ndim,
                      const int64_t *shape, struct hr_err *err);

@@ -144,7 +144,8 @@ static int inflate_data(struct member *m, struct inflated *in,
         return HR_EFORMAT;
     }
     got = hr_loader_seal(m->what, r, lay->big_endian, err);
-    r->how = r->swapped ? "inflate+swap" : "inflate";
+    snprintf(r->how, sizeof r->how, "%s",
+             r->swapped ? "inflate+swap" : "inflate");
     return got;
 }
 

@@ -1,6 +1,7 @@
 /* session.c - the engine's session: opening, closing, settings */
 #include "libhotrun.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,19 @@ double hr_session_now_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+void hr_session_notice(struct hr_session *s, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+
+    if (s->hooks.notice == NULL)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    s->hooks.notice(s->hooks.ud, buf);
 }
 
 /* Tier 2 as the environment says: HOTRUN_CC names the compiler,

@@ -16,6 +16,8 @@
 
 struct slot {
     struct hr_resident *r;          /* owned */
+    uint64_t told;                  /* hash of the change last told about
+                                       its file, 0: none */
     double load_ms;
     char *made_by;                  /* owned: the task that made it, or
                                        NULL (loaded from a file) */
@@ -55,6 +57,15 @@ struct hr_session {
 
 /* Milliseconds on CLOCK_MONOTONIC. */
 double hr_session_now_ms(void);
+
+/* Gives hooks.notice one line made from fmt (at most 1 KiB). */
+void hr_session_notice(struct hr_session *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Refuses (HR_EIO, err "what: NAME: ...") to read r from the host when it
+ * is mapped and its file shrank below the data: that read would fault. */
+int hr_session_readable(const struct hr_resident *r, const char *what,
+                        struct hr_err *err);
 
 /* Makes room for n more arrays.  Returns 0 or HR_ENOMEM. */
 int hr_session_reserve(struct hr_session *s, int n);

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "session.h"
+#include "guard.h"
 
 /* ---- arrays ---- */
 
@@ -53,6 +54,7 @@ int hr_session_array_info(const struct hr_session *s, int i,
     out->name = r->name;
     out->path = r->path;
     out->how = r->how;
+    out->note = r->note;
     out->view = &r->view;
     out->is_default = i == s->current;
     out->load_ms = s->arrays[i].load_ms;
@@ -89,6 +91,7 @@ int hr_session_keep_array(struct hr_session *s, struct hr_resident *r,
             s->current = i;
     }
     s->arrays[i].r = r;
+    s->arrays[i].told = 0;
     s->arrays[i].load_ms = ms;
     s->arrays[i].made_by = NULL;
     memset(&s->arrays[i].made_at, 0, sizeof s->arrays[i].made_at);
@@ -172,6 +175,9 @@ int hr_session_load(struct hr_session *s, const char *spec,
         return HR_ENOMEM;
     }
     for (i = 0; i < l.n; i++) {
+        /* "mapped, not copied: ...", "copied on 4 KiB pages ..." */
+        if (l.items[i]->note[0] != '\0')
+            hr_session_notice(s, "note: %s", l.items[i]->note);
         idx[i] = hr_session_keep_array(s, l.items[i], ms);
         l.items[i] = NULL;          /* taken */
     }
@@ -198,11 +204,26 @@ int hr_session_use(struct hr_session *s, const char *name,
     return 0;
 }
 
+struct checksum_job {
+    const struct hr_resident *r;
+    uint64_t sum;
+};
+
+static void checksum_job(void *arg)
+{
+    struct checksum_job *j = arg;
+
+    j->sum = hr_hash(j->r->view.data, j->r->view.data != NULL ?
+                     (size_t)j->r->view.nbytes : 0);
+}
+
 int hr_session_checksum(struct hr_session *s, const char *name,
                         uint64_t *sum, struct hr_err *err)
 {
     int i = hr_session_find_array(s, name);
     const struct hr_resident *r = NULL;
+    struct checksum_job job = { NULL, 0 };
+    int rc;
 
     if (i < 0) {
         if (name != NULL)
@@ -213,8 +234,49 @@ int hr_session_checksum(struct hr_session *s, const char *name,
         return HR_ENOENT;
     }
     r = s->arrays[i].r;
-    *sum = hr_hash(r->view.data, r->view.data != NULL ?
-                   (size_t)r->view.nbytes : 0);
-    return 0;
+    rc = hr_session_readable(r, "checksum", err);
+    if (rc != 0)
+        return rc;
+    /* guarded all the same: the file may shrink while it is read */
+    job.r = r;
+    rc = hr_guard_host("checksum", checksum_job, &job, err);
+    *sum = job.sum;
+    return rc;
+}
+
+int hr_session_readable(const struct hr_resident *r, const char *what,
+                        struct hr_err *err)
+{
+    if (!hr_array_truncated(r))
+        return 0;
+    hr_err_set(err, "%s: %s: %s shrank since it was loaded and the array "
+               "is mapped from it: its data past the new end is gone; load "
+               "it again", what, r->name, r->path);
+    return HR_EIO;
+}
+
+int hr_session_check_arrays(struct hr_session *s)
+{
+    char why[1024];
+    uint64_t h;
+    int changed = 0;
+    int i;
+    int c;
+
+    for (i = 0; i < s->narrays; i++) {
+        c = hr_array_changed(s->arrays[i].r, why, sizeof why);
+        if (c == HR_ARRAY_CHANGED)
+            changed++;
+        /* each new state of the file is told once */
+        h = c == HR_ARRAY_SAME ? 0 : hr_hash(why, strlen(why)) | 1;
+        if (h == s->arrays[i].told)
+            continue;
+        s->arrays[i].told = h;
+        if (c == HR_ARRAY_CHANGED)
+            hr_session_notice(s, "warning: %s", why);
+        else if (c == HR_ARRAY_STALE)
+            hr_session_notice(s, "note: %s", why);
+    }
+    return changed;
 }
 

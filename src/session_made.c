@@ -20,22 +20,6 @@ static int find_keep(const struct hr_session *s, const char *key)
     return -1;
 }
 
-static void notice(struct hr_session *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void notice(struct hr_session *s, const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-
-    if (s->hooks.notice == NULL)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    s->hooks.notice(s->hooks.ud, buf);
-}
-
 /* Puts a kept block of nbytes under key, replacing one of another size;
  * from copies its first bytes (NULL: zeroed).  Returns the block or NULL
  * (no memory). */
@@ -66,7 +50,7 @@ static void *keep_block(struct hr_session *s, const char *key,
         }
         i = s->nkeeps++;
     } else {
-        notice(s, "hr_keep: '%s' is %zu bytes now (was %zu): a fresh "
+        hr_session_notice(s, "hr_keep: '%s' is %zu bytes now (was %zu): a fresh "
                "block", key, nbytes, s->keeps[i].nbytes);
         hr_bigmem_free(s->keeps[i].data, s->keeps[i].map_len);
     }
@@ -219,13 +203,13 @@ void hr_session_made_end(struct hr_session *s, int rc, const char *task,
         for (i = 0; i < o->nkeeps; i++) {
             if (keep_block(s, o->keeps[i].key, o->keeps[i].nbytes,
                            o->keeps[i].data) == NULL)
-                notice(s, "hr_keep: '%s': no memory to keep it",
+                hr_session_notice(s, "hr_keep: '%s': no memory to keep it",
                        o->keeps[i].key);
         }
         s->outputs = calloc((size_t)o->narrays + 1, sizeof *s->outputs);
         if (o->narrays > 0 && (s->outputs == NULL ||
                                hr_session_reserve(s, o->narrays) != 0)) {
-            notice(s, "%s: no memory to keep the arrays it made", task);
+            hr_session_notice(s, "%s: no memory to keep the arrays it made", task);
             o->narrays = 0;
         }
         for (i = 0; i < o->narrays; i++) {
@@ -234,7 +218,7 @@ void hr_session_made_end(struct hr_session *s, int rc, const char *task,
             if (a->name[0] == '\0' || a->data == NULL)
                 continue;
             if (adopt(s, a, task, &now) != 0) {
-                notice(s, "%s: no memory to keep '%s'", task, a->name);
+                hr_session_notice(s, "%s: no memory to keep '%s'", task, a->name);
                 continue;
             }
             s->outputs[n] = strdup(a->name);

@@ -114,6 +114,8 @@ int hr_session_run(struct hr_session *s, const char *spec, int argc,
                    "line or 'load FILE')");
         return HR_ENOENT;
     }
+    /* a file written under a mapped array: say so before the run */
+    hr_session_check_arrays(s);
     /* tier 2: under `tier wait` wait for it (Ctrl-C at the prompt stops
      * waiting), then switch every module whose compile ended - between
      * runs, never during one */

@@ -14,7 +14,8 @@
 #include "stats.h"
 
 /* The array called name (NULL: the default) with err set when there is
- * none; what names the command in the message. */
+ * none, or when its mapped file shrank (reading it would fault); what
+ * names the command in the message. */
 static const struct hr_resident *find(const struct hr_session *s,
                                       const char *name, const char *what,
                                       struct hr_err *err)
@@ -22,7 +23,8 @@ static const struct hr_resident *find(const struct hr_session *s,
     int i = hr_session_find_array(s, name);
 
     if (i >= 0)
-        return s->arrays[i].r;
+        return hr_session_readable(s->arrays[i].r, what, err) == 0 ?
+               s->arrays[i].r : NULL;
     if (name != NULL)
         hr_err_set(err, "%s: no array named '%s' (see 'arrays')", what,
                    name);

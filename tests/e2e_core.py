@@ -206,7 +206,7 @@ def arrays_table_columns_line_up():
     cols = [l.index("dtype") if i == 0 else l.index(w)
             for i, (l, w) in enumerate(zip(lines, ["", "float64", "int8"]))]
     assert len(set(cols)) == 1, out
-    assert len(set(l.index("mmap") if "mmap" in l else l.index("loaded")
+    assert len(set(l.index("copy") if "copy" in l else l.index("loaded")
                    for l in lines)) == 1, out
 
 

@@ -12,11 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "array.h"
+#include "sysmem.h"
 
 #define MIB ((size_t)1 << 20)
 
@@ -469,7 +472,7 @@ static void test_array_load_every_dtype_both_endians(void **state)
             snprintf(dict, sizeof dict, "{'descr': '%c%s', 'fortran_order':"
                      " False, 'shape': (6,), }", marks[m], codes[dtype]);
             write_npy(path, dict, data, (size_t)(6 * size));
-            for (mode = HR_LOAD_MMAP; mode <= HR_LOAD_READ; mode++) {
+            for (mode = HR_LOAD_AUTO; mode <= HR_LOAD_MMAP; mode++) {
                 assert_int_equal(load(path, mode, &r, &err), 0);
                 assert_int_equal(r->view.dtype, dtype);
                 assert_int_equal(r->view.itemsize, size);
@@ -483,10 +486,10 @@ static void test_array_load_every_dtype_both_endians(void **state)
                 assert_int_equal(r->npy_version, 1);
                 assert_int_equal(r->swapped, big && size > 1);
                 if (big && size > 1)
-                    assert_string_equal(r->how, "read+swap");
+                    assert_string_equal(r->how, "copy+swap");
                 else
                     assert_string_equal(r->how, mode == HR_LOAD_MMAP ?
-                                        "mmap" : "read");
+                                        "mmap" : "copy");
                 assert_int_equal((uintptr_t)r->view.data % (size_t)
                                  (dtype >= HR_COMPLEX64 ? size / 2 : size),
                                  0);
@@ -637,7 +640,7 @@ static void test_array_load_fortran_order(void **state)
                      " True, 'shape': (2, 3), }", big ? '>' : '<',
                      codes[dtype]);
             write_npy(path, dict, data, (size_t)(6 * size));
-            for (mode = HR_LOAD_MMAP; mode <= HR_LOAD_READ; mode++) {
+            for (mode = HR_LOAD_AUTO; mode <= HR_LOAD_MMAP; mode++) {
                 assert_int_equal(load(path, mode, &r, &err), 0);
                 assert_int_equal(r->view.strides[0], size);
                 assert_int_equal(r->view.strides[1], 2 * size);
@@ -703,7 +706,7 @@ static void test_array_load_scalar(void **state)
         write_npy(path, big ? "{'descr': '>f8', 'fortran_order': False, "
                   "'shape': (), }" : "{'descr': '<f8', 'fortran_order': "
                   "False, 'shape': (), }", data, 8);
-        for (mode = HR_LOAD_MMAP; mode <= HR_LOAD_READ; mode++) {
+        for (mode = HR_LOAD_AUTO; mode <= HR_LOAD_MMAP; mode++) {
             assert_int_equal(load(path, mode, &r, &err), 0);
             assert_int_equal(r->view.ndim, 0);
             assert_int_equal(r->view.size, 1);
@@ -732,7 +735,7 @@ static void test_array_load_empty(void **state)
 
     for (k = 0; k < sizeof dicts / sizeof dicts[0]; k++) {
         write_npy(path, dicts[k], NULL, 0);
-        for (mode = HR_LOAD_MMAP; mode <= HR_LOAD_READ; mode++) {
+        for (mode = HR_LOAD_AUTO; mode <= HR_LOAD_MMAP; mode++) {
             if (load(path, mode, &r, &err) != 0)
                 print_error("%s\n", err.msg);
             assert_non_null(r);
@@ -841,7 +844,7 @@ static void test_array_load_read_matches_mmap(void **state)
     opts.progress_ud = calls;
     assert_int_equal(hr_array_load(path, NULL, &opts, &b, &err), 0);
     assert_string_equal(a->how, "mmap");
-    assert_string_equal(b->how, "read");
+    assert_string_equal(b->how, "copy");
     assert_int_equal(calls[0], 1);
     assert_int_equal(calls[1], (int64_t)sizeof data);
     assert_int_equal(calls[2], (int64_t)sizeof data);
@@ -855,9 +858,10 @@ static void test_array_load_read_matches_mmap(void **state)
     hr_array_free(b);
 }
 
-/* More than one 64 MiB chunk, big-endian: swapped across the chunk
- * boundary, progress after each chunk, huge-page aligned. */
-static void test_array_load_read_in_chunks(void **state)
+/* Many 8 MiB pieces, big-endian: swapped across the piece boundaries,
+ * on one thread (progress after each piece) and on three, huge-page
+ * aligned. */
+static void test_array_load_copy_in_pieces(void **state)
 {
     const char *path = in_dir(state, "big.npy");
     struct hr_load_opts opts = { .mode = HR_LOAD_MMAP };
@@ -867,6 +871,7 @@ static void test_array_load_read_in_chunks(void **state)
     size_t n = 35 * MIB;
     uint16_t *data = malloc(n * 2);
     size_t k;
+    int threads;
 
     assert_non_null(data);
     for (k = 0; k < n; k++)
@@ -876,20 +881,29 @@ static void test_array_load_read_in_chunks(void **state)
     free(data);
     opts.progress = progress_cb;
     opts.progress_ud = calls;
-    assert_int_equal(hr_array_load(path, NULL, &opts, &r, &err), 0);
-    assert_string_equal(r->how, "read+swap");
-    assert_int_equal(r->swapped, 1);
-    assert_int_equal(calls[0], 2);
-    assert_int_equal(calls[1], (int64_t)(n * 2));
-    assert_int_equal((uintptr_t)r->view.data % (2 * MIB), 0);
-    for (k = 0; k < n; k += 9973)
-        assert_true(hr_array_at(&r->view, (int64_t)k) ==
-                    (double)(int64_t)(k % 60001) - 30000);
-    assert_true(hr_array_at(&r->view, (int64_t)n - 1) ==
-                (double)(int64_t)((n - 1) % 60001) - 30000);
-    assert_true(hr_array_at(&r->view, 32 * (int64_t)MIB) ==
-                (double)(int64_t)(32 * MIB % 60001) - 30000);
-    hr_array_free(r);
+    for (threads = 1; threads <= 3; threads += 2) {
+        memset(calls, 0, sizeof calls);
+        opts.threads = threads;
+        assert_int_equal(hr_array_load(path, NULL, &opts, &r, &err), 0);
+        assert_string_equal(r->how, "copy+swap");
+        assert_int_equal(r->swapped, 1);
+        assert_int_equal(r->mapped, 0);
+        if (threads == 1)
+            assert_int_equal(calls[0], 9);      /* 70 MiB in 8 MiB pieces */
+        assert_true(calls[0] >= 1);
+        assert_int_equal(calls[1], (int64_t)(n * 2));
+        assert_int_equal(calls[2], (int64_t)(n * 2));
+        assert_int_equal((uintptr_t)r->view.data % (2 * MIB), 0);
+        for (k = 0; k < n; k += 9973)
+            assert_true(hr_array_at(&r->view, (int64_t)k) ==
+                        (double)(int64_t)(k % 60001) - 30000);
+        for (k = 4 * MIB - 3; k < 4 * MIB + 3; k++)     /* a boundary */
+            assert_true(hr_array_at(&r->view, (int64_t)k) ==
+                        (double)(int64_t)(k % 60001) - 30000);
+        assert_true(hr_array_at(&r->view, (int64_t)n - 1) ==
+                    (double)(int64_t)((n - 1) % 60001) - 30000);
+        hr_array_free(r);
+    }
 }
 
 /* ---- loading: refusals ---- */
@@ -1417,7 +1431,7 @@ static void test_array_load_data_is_not_writable(void **state)
 
     for (k = 0; k < 2; k++) {
         write_npy(path, dicts[k], data, sizeof data);
-        for (mode = HR_LOAD_MMAP; mode <= HR_LOAD_READ; mode++) {
+        for (mode = HR_LOAD_AUTO; mode <= HR_LOAD_MMAP; mode++) {
             assert_int_equal(load(path, mode, &r, &err), 0);
             map_perms(r->view.data, perms);
             assert_int_equal(perms[0], 'r');
@@ -1647,6 +1661,366 @@ static void test_array_npy_write_reports_errors(void **state)
     assert_int_equal(access(path2, F_OK), -1);
 }
 
+/* Issue 9.7: the writer went through a predictable "path.tmp.PID" name
+ * without O_EXCL, following a link planted there; and a link at path
+ * itself is replaced, never written through. */
+static void test_array_npy_write_never_follows_planted_links(void **state)
+{
+    const char *path = in_dir(state, "w.npy");
+    const char *victim = in_dir(state, "victim");
+    const char *victim2 = in_dir(state, "victim2");
+    int64_t shape[1] = { 3 };
+    double d[3] = { 1, 2, 3 };
+    char planted[600];
+    struct hr_resident *r = NULL;
+    struct hr_err err;
+    struct stat st;
+    DIR *dir;
+    struct dirent *e;
+    int n = 0;
+
+    write_bytes(victim, "keep", 4);
+    write_bytes(victim2, "keep", 4);
+    snprintf(planted, sizeof planted, "%s.tmp.%ld", path, (long)getpid());
+    assert_int_equal(symlink(victim, planted), 0);
+    assert_int_equal(symlink(victim2, path), 0);
+    assert_int_equal(hr_npy_write_f64(path, d, 1, shape, &err), 0);
+    assert_int_equal(stat(victim, &st), 0);
+    assert_int_equal(st.st_size, 4);
+    assert_int_equal(stat(victim2, &st), 0);
+    assert_int_equal(st.st_size, 4);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(load(path, HR_LOAD_AUTO, &r, &err), 0);
+    assert_true(hr_array_at(&r->view, 2) == 3);
+    hr_array_free(r);
+    /* no temporary file left behind */
+    dir = opendir(((struct fx *)*state)->dir);
+    assert_non_null(dir);
+    for (e = readdir(dir); e != NULL; e = readdir(dir))
+        n += strstr(e->d_name, "w.npy.") != NULL;
+    closedir(dir);
+    assert_int_equal(n, 1);     /* the planted link, untouched */
+}
+
+/* ---- resident means resident: copies, huge pages, file changes ---- */
+
+/* A 1-d float64 .npy of n elements, x[i] = i * scale, written over path
+ * in place (same inode, truncated first: what np.save does). */
+static void write_f64(const char *path, size_t n, double scale)
+{
+    char dict[128];
+    double *d = malloc((n > 0 ? n : 1) * sizeof *d);
+    size_t i;
+
+    assert_non_null(d);
+    for (i = 0; i < n; i++)
+        d[i] = (double)i * scale;
+    snprintf(dict, sizeof dict, "{'descr': '<f8', 'fortran_order': False, "
+             "'shape': (%zu,), }", n);
+    write_npy(path, dict, d, n * sizeof *d);
+    free(d);
+}
+
+/* Sums r's data in a child, so that a fault cannot take the test down:
+ * 0 when the sum is want, 1 when not, 2 + the signal when it died. */
+static int child_sum_is(const struct hr_resident *r, double want)
+{
+    pid_t pid = fork();
+    int status = 0;
+    int64_t i;
+    double s = 0;
+
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGSEGV, SIG_DFL);
+        signal(SIGBUS, SIG_DFL);
+        for (i = 0; i < r->view.size; i++)
+            s += hr_array_at(&r->view, i);
+        _exit(s == want ? 0 : 1);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+        return 2 + WTERMSIG(status);
+    return WEXITSTATUS(status);
+}
+
+static int open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    int n = 0;
+
+    assert_non_null(d);
+    while (readdir(d) != NULL)
+        n++;
+    closedir(d);
+    return n;
+}
+
+/* The default load copies into memory of its own on 2 MiB pages, and says
+ * so when the kernel gave 4 KiB pages instead. */
+static void test_array_load_default_copies_on_huge_pages(void **state)
+{
+    const char *path = in_dir(state, "hp.npy");
+    struct hr_resident *r = NULL;
+    struct hr_err err;
+    size_t n = 600000;      /* 4.8 MB: three huge pages */
+    int64_t huge;
+
+    write_f64(path, n, 1);
+    assert_int_equal(hr_array_load(path, NULL, NULL, &r, &err), 0);
+    assert_int_equal(r->mapped, 0);
+    assert_int_equal(r->fd, -1);
+    assert_ptr_equal(r->view.data, r->map);
+    assert_int_equal((uintptr_t)r->map % (2 * MIB), 0);
+    assert_int_equal(r->map_len, 6 * MIB);
+    huge = hr_sysmem_huge_bytes(r->map, r->map_len);
+    if (r->huge == 1) {
+        assert_string_equal(r->how, "copy");
+        assert_string_equal(r->note, "");
+        assert_int_equal(huge, (int64_t)r->map_len);
+    } else {
+        /* a kernel without them here: the load must say so and why */
+        print_message("no huge pages here: %s\n", r->note);
+        assert_int_equal(r->huge, 0);
+        assert_true(huge < (int64_t)r->map_len);
+        assert_non_null(strstr(r->how, "pages"));
+        assert_memory_equal(r->note, "hp: ", 4);
+        assert_non_null(strstr(r->note, "2 MiB pages"));
+    }
+    assert_true(hr_array_at(&r->view, (int64_t)n - 1) == (double)(n - 1));
+    assert_int_equal(hr_array_changed(r, NULL, 0), HR_ARRAY_SAME);
+    hr_array_free(r);
+}
+
+/* With huge pages disabled for the process, the load still works, how
+ * says "4 KiB pages" and note says why. */
+static void test_array_load_says_when_no_huge_pages(void **state)
+{
+    const char *path = in_dir(state, "nohp.npy");
+    struct hr_resident *r = NULL;
+    struct hr_err err;
+    pid_t pid;
+    int status = 0;
+    int code;
+
+    write_f64(path, 600000, 1);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        code = prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) != 0 ? 10 :
+               hr_array_load(path, NULL, NULL, &r, &err) != 0 ? 11 :
+               r->huge != 0 ? 12 :
+               strcmp(r->how, "copy, 4 KiB pages") != 0 ? 13 :
+               strstr(r->note, "nohp: copied on 4 KiB pages") != r->note ?
+               14 : strstr(r->note, "disabled for this process") == NULL ?
+               15 : hr_array_at(&r->view, 599999) != 599999 ? 16 : 0;
+        if (code != 0 && r != NULL)
+            fprintf(stderr, "how '%s' note '%s'\n", r->how, r->note);
+        _exit(code);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* Issue 9.5: np.save over a loaded file must change nothing, and a file
+ * that shrinks must not fault; hr_array_changed() says the file is newer
+ * than the array. */
+static void test_array_copy_survives_rewrite_and_shrink(void **state)
+{
+    const char *path = in_dir(state, "live.npy");
+    struct hr_resident *r = NULL;
+    struct hr_err err;
+    char why[512];
+    size_t n = 100000;      /* 800 kB: many pages */
+    double want = (double)n * (double)(n - 1) / 2;
+
+    write_f64(path, n, 1);
+    assert_int_equal(hr_array_load(path, NULL, NULL, &r, &err), 0);
+    assert_int_equal(child_sum_is(r, want), 0);
+    write_f64(path, n, 2);                  /* same inode, new values */
+    assert_int_equal(child_sum_is(r, want), 0);
+    write_f64(path, 10, 1);                 /* same inode, 80 bytes */
+    assert_int_equal(child_sum_is(r, want), 0);
+    assert_int_equal(hr_array_changed(r, why, sizeof why), HR_ARRAY_STALE);
+    assert_memory_equal(why, "live: ", 6);
+    assert_non_null(strstr(why, "rewritten"));
+    assert_non_null(strstr(why, "800128 -> 208 bytes"));
+    assert_null(strchr(why, '\n'));
+    hr_array_free(r);
+}
+
+/* A mapped array's file written in place is noticed (the data changed
+ * under it); one that shrank is said to fault; freeing closes the file. */
+static void test_array_mmap_change_is_noticed(void **state)
+{
+    const char *path = in_dir(state, "mapped.npy");
+    struct hr_resident *r = NULL;
+    struct hr_err err;
+    struct timespec old[2];
+    char why[512];
+    int fds = open_fds();
+
+    write_f64(path, 100000, 1);
+    assert_int_equal(load(path, HR_LOAD_MMAP, &r, &err), 0);
+    assert_string_equal(r->how, "mmap");
+    assert_int_equal(r->mapped, 1);
+    assert_true(r->fd >= 0);
+    assert_int_equal(open_fds(), fds + 1);
+    assert_int_equal(hr_array_changed(r, why, sizeof why), HR_ARRAY_SAME);
+    assert_string_equal(why, "");
+    /* same size, new values, an mtime set apart from the load's (a write
+     * in the same clock tick as the load could not be told apart) */
+    write_f64(path, 100000, 2);
+    old[0] = r->id.mtime;
+    old[1] = r->id.mtime;
+    old[1].tv_sec -= 5;
+    assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+    assert_true(hr_array_at(&r->view, 7) == 14);    /* what mmap means */
+    assert_int_equal(hr_array_changed(r, why, sizeof why),
+                     HR_ARRAY_CHANGED);
+    assert_memory_equal(why, "mapped: ", 8);
+    assert_non_null(strstr(why, "same size, modified"));
+    assert_non_null(strstr(why, "the mapped data changed"));
+    assert_null(strstr(why, "fault"));
+    write_f64(path, 10, 1);
+    assert_int_equal(hr_array_changed(r, why, sizeof why),
+                     HR_ARRAY_CHANGED);
+    assert_non_null(strstr(why, "800128 -> 208 bytes"));
+    assert_non_null(strstr(why, "fault"));
+    assert_int_equal(hr_array_changed(r, NULL, 0), HR_ARRAY_CHANGED);
+    hr_array_free(r);
+    assert_int_equal(open_fds(), fds);
+}
+
+/* A mapped file replaced by rename, or removed: the array keeps the old
+ * data, and is only stale. */
+static void test_array_mmap_replaced_is_stale(void **state)
+{
+    const char *path = in_dir(state, "repl.npy");
+    const char *other = in_dir(state, "other.npy");
+    struct hr_resident *r = NULL;
+    struct hr_err err;
+    char why[512];
+
+    write_f64(path, 1000, 1);
+    assert_int_equal(load(path, HR_LOAD_MMAP, &r, &err), 0);
+    write_f64(other, 1000, 3);
+    assert_int_equal(rename(other, path), 0);
+    assert_int_equal(hr_array_changed(r, why, sizeof why), HR_ARRAY_STALE);
+    assert_non_null(strstr(why, "replaced"));
+    assert_true(hr_array_at(&r->view, 999) == 999);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(hr_array_changed(r, why, sizeof why), HR_ARRAY_STALE);
+    assert_non_null(strstr(why, "is gone"));
+    assert_true(hr_array_at(&r->view, 999) == 999);
+    hr_array_free(r);
+}
+
+/* Auto copies up to half of the memory available, and maps above it with
+ * a note; an explicit copy is refused only beyond all of it. */
+static void test_array_load_auto_threshold(void **state)
+{
+    const char *path = in_dir(state, "thr.npy");
+    const char *big = in_dir(state, "thr_be.npy");
+    struct hr_load_opts opts = { .mode = HR_LOAD_AUTO };
+    struct hr_resident *r = NULL;
+    struct hr_err err;
+    double d[1000] = { 0 };
+    int64_t nbytes = 8000;
+
+    write_f64(path, 1000, 1);
+    opts.mem_available = 2 * nbytes;
+    assert_int_equal(hr_array_load(path, NULL, &opts, &r, &err), 0);
+    assert_int_equal(r->mapped, 0);
+    assert_string_equal(r->note, "");
+    hr_array_free(r);
+    opts.mem_available = 2 * nbytes - 1;
+    assert_int_equal(hr_array_load(path, NULL, &opts, &r, &err), 0);
+    assert_int_equal(r->mapped, 1);
+    assert_string_equal(r->how, "mmap");
+    assert_memory_equal(r->note, "thr: mapped, not copied", 23);
+    assert_non_null(strstr(r->note, "8.0 kB"));
+    hr_array_free(r);
+    opts.mode = HR_LOAD_COPY;
+    assert_int_equal(hr_array_load(path, NULL, &opts, &r, &err), 0);
+    assert_int_equal(r->mapped, 0);
+    hr_array_free(r);
+    opts.mem_available = nbytes - 1;
+    r = NULL;
+    assert_int_equal(hr_array_load(path, NULL, &opts, &r, &err),
+                     HR_ENOMEM);
+    assert_null(r);
+    assert_memory_equal(err.msg, path, strlen(path));
+    assert_non_null(strstr(err.msg, "--load=mmap"));
+    /* big-endian data cannot be mapped: auto copies it above half too */
+    write_npy(big, "{'descr': '>f8', 'fortran_order': False, "
+              "'shape': (1000,), }", d, sizeof d);
+    opts.mode = HR_LOAD_AUTO;
+    opts.mem_available = 2 * nbytes - 1;
+    assert_int_equal(hr_array_load(big, NULL, &opts, &r, &err), 0);
+    assert_string_equal(r->how, "copy+swap");
+    hr_array_free(r);
+    opts.mem_available = nbytes - 1;
+    assert_int_equal(hr_array_load(big, NULL, &opts, &r, &err), HR_ENOMEM);
+    assert_non_null(strstr(err.msg, "native order"));
+}
+
+static void grow_file(void *ud, int64_t done, int64_t total)
+{
+    FILE *f = fopen(ud, "ab");
+
+    (void)done;
+    (void)total;
+    assert_non_null(f);
+    fputc(0, f);
+    fclose(f);
+}
+
+/* A file written while it is being copied is refused, not half-loaded. */
+/* A mapped array whose file shrank below its data is told (host reads
+ * refuse it instead of faulting); a copy never is; growth is harmless. */
+static void test_array_truncated_only_when_mapped_data_is_cut(void **state)
+{
+    const char *path = in_dir(state, "cut.npy");
+    struct hr_load_opts mm = { .mode = HR_LOAD_MMAP };
+    struct hr_load_opts cp = { .mode = HR_LOAD_COPY };
+    struct hr_resident *m = NULL;
+    struct hr_resident *c = NULL;
+    struct hr_err err;
+
+    write_f64(path, 4096, 1);
+    assert_int_equal(hr_array_load(path, NULL, &mm, &m, &err), 0);
+    assert_int_equal(hr_array_load(path, NULL, &cp, &c, &err), 0);
+    assert_int_equal(m->mapped, 1);
+    assert_false(hr_array_truncated(m));
+    assert_int_equal(truncate(path, 128 + 4096 * 8 + 100), 0);
+    assert_false(hr_array_truncated(m));
+    assert_int_equal(truncate(path, 4000), 0);
+    assert_true(hr_array_truncated(m));
+    assert_false(hr_array_truncated(c));
+    assert_false(hr_array_truncated(NULL));
+    hr_array_free(m);
+    hr_array_free(c);
+}
+
+static void test_array_load_refuses_file_changed_while_copying(void **state)
+{
+    const char *path = in_dir(state, "moving.npy");
+    struct hr_load_opts opts = { .mode = HR_LOAD_COPY };
+    struct hr_resident *r = NULL;
+    struct hr_err err;
+    int rc;
+
+    write_f64(path, 1000, 1);
+    opts.progress = grow_file;
+    opts.progress_ud = (void *)path;
+    rc = hr_array_load(path, NULL, &opts, &r, &err);
+    check_fail(rc, HR_EIO, r, &err, path, "changed while it was being "
+               "loaded");
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -1670,7 +2044,7 @@ int main(void)
         T(test_array_load_unaligned_offset_is_copied),
         T(test_array_load_name),
         T(test_array_load_read_matches_mmap),
-        T(test_array_load_read_in_chunks),
+        T(test_array_load_copy_in_pieces),
         T(test_array_load_rejects_missing_file),
         T(test_array_load_rejects_directory_and_fifo),
         T(test_array_load_rejects_permission_denied),
@@ -1695,6 +2069,15 @@ int main(void)
         T(test_array_npy_write_round_trip),
         T(test_array_npy_write_large),
         T(test_array_npy_write_reports_errors),
+        T(test_array_npy_write_never_follows_planted_links),
+        T(test_array_load_default_copies_on_huge_pages),
+        T(test_array_load_says_when_no_huge_pages),
+        T(test_array_copy_survives_rewrite_and_shrink),
+        T(test_array_mmap_change_is_noticed),
+        T(test_array_mmap_replaced_is_stale),
+        T(test_array_load_auto_threshold),
+        T(test_array_load_refuses_file_changed_while_copying),
+        T(test_array_truncated_only_when_mapped_data_is_cut),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -210,13 +210,14 @@ static void test_save_refuses_the_file_an_array_is_mapped_from(void **state)
     struct hr_array v;
     struct hr_err err;
     struct stat before, after;
+    struct hr_load_opts mm = { .mode = HR_LOAD_MMAP };
     double d[4] = { 1, 2, 3, 4 };
     char names[512];
 
     view_1d(&v, HR_FLOAT64, d, 4);
     assert_int_equal(hr_save_npy(&v, in_dir(f->dir, "x.npy"), NULL, 0,
                                  &err), 0);
-    assert_int_equal(hr_array_load(in_dir(f->dir, "x.npy"), "x", NULL, &r,
+    assert_int_equal(hr_array_load(in_dir(f->dir, "x.npy"), "x", &mm, &r,
                                    &err), 0);
     assert_true(hr_array_mapped_file(r, &g.dev, &g.ino));
     g.name = "x";

@@ -164,9 +164,11 @@ static void details(const struct hr_array_info *a, struct hr_record *rec)
     }
     for (i = 0; i < a->nattrs; i++)
         hr_text_printf(&rec->text, "    attribute %s\n", a->attrs[i]);
+    if (a->note != NULL && a->note[0] != '\0')
+        hr_text_printf(&rec->text, "    note %s\n", a->note);
 }
 
-/* How a came: "mmap", "read", ..., or "made 14:03:12" (by a task). */
+/* How a came: "copy", "mmap", ..., or "made 14:03:12" (by a task). */
 static const char *how(const struct hr_array_info *a, char *buf,
                        size_t len)
 {
@@ -195,6 +197,7 @@ int hr_cmd_arrays(struct hr_cli *cli, int argc, char **argv,
         hr_record_note(rec, "no arrays (load [NAME=]FILE)");
         return HR_CMD_OK;
     }
+    hr_session_check_arrays(cli->s);    /* files changed since loaded */
     /* columns as wide as their longest entry */
     for (i = 0; i < n; i++) {
         struct hr_array_info a;

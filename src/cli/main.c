@@ -24,7 +24,7 @@ static int start_job(struct hr_cli *cli, const struct hr_opts *opts)
     ro.launcher = opts->launcher != NULL ? opts->launcher
                   : env != NULL && *env != '\0' ? env : "mpirun";
     ro.halo = opts->halo;
-    ro.load_read = opts->load == HR_LOAD_READ;
+    ro.load = opts->load;
     if (hr_remote_open(cli, &ro, &err) == 0)
         return 0;
     hr_out_fresh_line();        /* after the launcher's own words */

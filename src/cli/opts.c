@@ -29,8 +29,10 @@ static const char usage[] =
 "  -w, --watch 'FILE[:TASK] [ARGS...]'\n"
 "                         rerun FILE's tasks (or TASK with ARGS) on every\n"
 "                         save\n"
-"      --load=MODE        mmap (default: zero-copy, read-only) or read\n"
-"                         (private copy, huge pages advised)\n"
+"      --load=MODE        auto (default: copy when at most half the free\n"
+"                         memory, else mmap), copy (a private copy on 2 MiB\n"
+"                         pages; 'read' is the same) or mmap (the file's\n"
+"                         pages, read-only: a change to the file shows)\n"
 "      --dtype TYPE       raw binary files: element type (float64, <i4, u1..)\n"
 "      --shape SHAPE      raw binary files: shape, e.g. 5000x5000\n"
 "      --order C|F        raw binary files: row-major (C, default) or\n"
@@ -164,7 +166,7 @@ int hr_opts_parse(int argc, char **argv, struct hr_opts *opts,
     int rc = 0;
 
     memset(opts, 0, sizeof *opts);
-    opts->load = HR_LOAD_MMAP;
+    opts->load = HR_LOAD_AUTO;
     opts->tier = -1;
     optind = 1;
     opterr = 0;
@@ -193,13 +195,16 @@ int hr_opts_parse(int argc, char **argv, struct hr_opts *opts,
             opts->json = 1;
             break;
         case OPT_LOAD:
-            if (strcmp(optarg, "mmap") == 0) {
+            if (strcmp(optarg, "auto") == 0) {
+                opts->load = HR_LOAD_AUTO;
+            } else if (strcmp(optarg, "mmap") == 0) {
                 opts->load = HR_LOAD_MMAP;
-            } else if (strcmp(optarg, "read") == 0) {
-                opts->load = HR_LOAD_READ;
+            } else if (strcmp(optarg, "copy") == 0 ||
+                       strcmp(optarg, "read") == 0) {
+                opts->load = HR_LOAD_COPY;
             } else {
-                hr_err_set(err, "hotrun: --load: '%s' is not mmap or read",
-                           optarg);
+                hr_err_set(err, "hotrun: --load: '%s' is not auto, copy or "
+                           "mmap", optarg);
                 rc = HR_EINVAL;
             }
             break;

@@ -21,7 +21,7 @@ struct hr_opts {
     int quiet;              /* -q */
     int isolate;            /* --isolate */
     double timeout_s;       /* --timeout SEC, 0 none */
-    enum hr_load_mode load; /* --load=mmap|read */
+    enum hr_load_mode load; /* --load=auto|copy|mmap */
     struct hr_load_args raw; /* --dtype, --shape, --order (raw
                                set), --delimiter, --lenient */
     const char *dtype_s;    /* the load options as given (for the job) */

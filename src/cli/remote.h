@@ -24,7 +24,7 @@ struct hr_remote_opts {
     const char *hostfile;           /* may be NULL */
     const char *launcher;           /* words: "mpirun --oversubscribe" */
     long halo;
-    int load_read;                  /* --load=read on every rank */
+    int load;                       /* enum hr_load_mode on every rank */
 };
 
 /* Starts the job for cli (cli->remote is set on success).  Returns 0, or

@@ -98,8 +98,9 @@ static char **launch_argv(struct hr_remote *r, int *argc)
     snprintf(hbuf, sizeof hbuf, "%ld", r->o.halo);
     argv[k++] = strdup("--halo");
     argv[k++] = strdup(hbuf);
-    if (r->o.load_read)
-        argv[k++] = strdup("--load=read");
+    argv[k++] = strdup(r->o.load == HR_LOAD_MMAP ? "--load=mmap" :
+                       r->o.load == HR_LOAD_COPY ? "--load=copy" :
+                                                   "--load=auto");
     *argc = k;
     return argv;
 }

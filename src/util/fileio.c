@@ -1,4 +1,5 @@
-/* fileio.c - whole reads and writes that retry on EINTR, errno as text */
+/* fileio.c - whole reads and writes that retry on EINTR, folders, files
+ * created safely, errno as text */
 #include "fileio.h"
 
 #include <ctype.h>
@@ -123,4 +124,73 @@ const char *hr_fileio_errtext(int e, char *buf, size_t len)
     snprintf(buf, len, "%s", strerror(e));
     buf[0] = (char)tolower((unsigned char)buf[0]);
     return buf;
+}
+
+int hr_fileio_private_dir(const char *dir, struct hr_err *err)
+{
+    struct stat st;
+    char txt[128];
+
+    if (lstat(dir, &st) != 0 && errno == ENOENT) {
+        if (hr_fileio_mkdirs(dir, 0700) != 0 ||
+            (mkdir(dir, 0700) != 0 && errno != EEXIST)) {
+            hr_err_set(err, "%s: cannot create the folder: %s", dir,
+                       hr_fileio_errtext(errno, txt, sizeof txt));
+            return HR_EIO;
+        }
+    }
+    if (lstat(dir, &st) != 0) {
+        hr_err_set(err, "%s: cannot use the folder: %s", dir,
+                   hr_fileio_errtext(errno, txt, sizeof txt));
+        return HR_EIO;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        hr_err_set(err, "%s: is a symbolic link, not a private folder: "
+                   "refusing to write through it", dir);
+        return HR_EIO;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        hr_err_set(err, "%s: is not a folder", dir);
+        return HR_EIO;
+    }
+    if (st.st_uid != geteuid()) {
+        hr_err_set(err, "%s: belongs to user %ld, not to you: refusing to "
+                   "write into it", dir, (long)st.st_uid);
+        return HR_EIO;
+    }
+    if ((st.st_mode & 022) != 0) {
+        hr_err_set(err, "%s: is writable by others (mode %04o): refusing "
+                   "to write into it", dir, (unsigned)(st.st_mode & 07777));
+        return HR_EIO;
+    }
+    return 0;
+}
+
+int hr_fileio_create_temp(const char *path, char **tmp)
+{
+    const char *base = strrchr(path, '/');
+    int dlen = base != NULL ? (int)(base - path + 1) : 0;
+    int fd;
+    int e;
+
+    base = base != NULL ? base + 1 : path;
+    *tmp = NULL;
+    if (asprintf(tmp, "%.*s.%s.XXXXXX", dlen, path, base) < 0) {
+        *tmp = NULL;
+        errno = ENOMEM;
+        return -1;
+    }
+    fd = mkostemp(*tmp, O_CLOEXEC);     /* O_CREAT | O_EXCL, 0600 */
+    if (fd < 0 || fchmod(fd, 0644) != 0) {
+        e = errno;
+        if (fd >= 0) {
+            close(fd);
+            unlink(*tmp);
+        }
+        free(*tmp);
+        *tmp = NULL;
+        errno = e;
+        return -1;
+    }
+    return fd;
 }

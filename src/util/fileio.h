@@ -1,8 +1,8 @@
-/* fileio.h - whole reads and writes that retry on EINTR, folders, errno
- * as text
+/* fileio.h - whole reads and writes that retry on EINTR, folders, files
+ * created safely, errno as text
  *
- * Nothing here allocates: buffers are the caller's, file descriptors stay
- * open and owned by the caller.
+ * Buffers are the caller's, and file descriptors stay open and owned by the
+ * caller; hr_fileio_create_temp() alone hands out a name (owned).
  */
 #ifndef HR_FILEIO_H
 #define HR_FILEIO_H
@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+
+#include "libhotrun.h"     /* struct hr_err */
 
 /* Reads len bytes at off; returns the count (short only at end of file)
  * or -1 with errno set. */
@@ -36,6 +38,21 @@ int hr_fileio_write_full(int fd, const void *buf, size_t len);
  * with the given mode; existing folders are left alone.  Returns 0, or -1
  * with errno set (ENOMEM included). */
 int hr_fileio_mkdirs(const char *path, mode_t mode);
+
+/* Makes the folder dir (mode 0700, and its missing parents 0700) unless it
+ * is there, then checks that it is private: a real folder, not a symbolic
+ * link, owned by this user and writable by nobody else (an existing 0755
+ * folder is fine).  Files made in it cannot be planted or swapped by
+ * another user.  Returns 0, or HR_EIO with err "dir: what is wrong". */
+int hr_fileio_private_dir(const char *dir, struct hr_err *err);
+
+/* Creates a new empty file beside path to be renamed over it once written:
+ * exclusively (O_CREAT | O_EXCL, so never through a symbolic link or into
+ * an existing file), under an unpredictable name ".BASENAME.XXXXXX" in
+ * path's folder, mode 0644, close-on-exec.  *tmp gets that name, owned by
+ * the caller (free()), who renames or unlinks it.  Returns the descriptor,
+ * or -1 with errno set (*tmp is then NULL). */
+int hr_fileio_create_temp(const char *path, char **tmp);
 
 /* strerror(e) with its first letter in lower case, written into buf;
  * returns buf (borrowed: the caller's buffer). */
