@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bigmem.h"
 #include "filecopy.h"
 #include "fileio.h"
 #include "loader.h"
@@ -86,41 +87,6 @@ static int swap_unit(int dtype)
     if (dtype == HR_COMPLEX64 || dtype == HR_COMPLEX128)
         return hr_dtype_size(dtype) / 2;
     return hr_dtype_size(dtype);
-}
-
-/* An anonymous read-write mapping of at least len bytes that takes memory
- * only for the pages written (MAP_NORESERVE), aligned and advised for
- * 2 MiB pages when it is that big.  NULL with errno set on failure. */
-static void *reserve_map(size_t len, size_t *map_len)
-{
-    size_t want = len;
-    size_t extra = 0;
-    size_t head;
-    char *p;
-    char *a;
-
-    if (len >= HR_HUGE_PAGE) {
-        want = (len + HR_HUGE_PAGE - 1) / HR_HUGE_PAGE * HR_HUGE_PAGE;
-        extra = HR_HUGE_PAGE;
-    }
-    p = mmap(NULL, want + extra, PROT_READ | PROT_WRITE,
-             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED)
-        return NULL;
-    a = p;
-    if (extra > 0) {
-        a = (char *)(((uintptr_t)p + HR_HUGE_PAGE - 1) & ~(HR_HUGE_PAGE - 1));
-        head = (size_t)(a - p);
-        if (head > 0)
-            munmap(p, head);
-        if (extra - head > 0)
-            munmap(a + want, extra - head);
-    }
-#ifdef MADV_HUGEPAGE
-    madvise(a, want, MADV_HUGEPAGE);
-#endif
-    *map_len = want;
-    return a;
 }
 
 void hr_loader_file_id(const struct stat *st, struct hr_file_id *id)
@@ -575,7 +541,7 @@ void *hr_loader_reserve(const char *what, size_t max, size_t *map_len,
                         struct hr_err *err)
 {
     char txt[128];
-    void *p = reserve_map(max > 0 ? max : 1, map_len);
+    void *p = hr_bigmem_map(max > 0 ? max : 1, 0, 1, map_len);
 
     if (p == NULL)
         hr_err_set(err, "%s: cannot reserve %zu bytes of address space: %s",

@@ -24,7 +24,8 @@ void *hr_bigmem_map(size_t len, int shared, int noreserve,
 /* Unmaps what hr_bigmem_map() gave; accepts NULL. */
 void hr_bigmem_free(void *p, size_t map_len);
 
-/* Bytes of memory available now (MemAvailable), or 0 when unknown. */
+/* Bytes of memory available now (hr_sysmem_available(): MemAvailable,
+ * lowered to what a memory cgroup leaves), or 0 when unknown. */
 size_t hr_bigmem_available(void);
 
 #endif

@@ -157,6 +157,11 @@ int64_t hr_sysmem_available(void)
 
 void *hr_sysmem_alloc(size_t len, size_t *map_len)
 {
+    return hr_sysmem_map(len, MAP_PRIVATE, map_len);
+}
+
+void *hr_sysmem_map(size_t len, int flags, size_t *map_len)
+{
     size_t want = len;
     size_t extra = 0;
     size_t head;
@@ -168,7 +173,7 @@ void *hr_sysmem_alloc(size_t len, size_t *map_len)
         extra = HR_HUGE_PAGE;
     }
     p = mmap(NULL, want + extra, PROT_READ | PROT_WRITE,
-             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+             flags | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
     a = p;

@@ -32,6 +32,10 @@ int64_t hr_sysmem_cgroup_available(const char *cgroups, const char *root);
  * the caller: munmap(p, *map_len).  NULL with errno set on failure. */
 void *hr_sysmem_alloc(size_t len, size_t *map_len);
 
+/* The same with mmap() flags: MAP_PRIVATE or MAP_SHARED, with
+ * MAP_NORESERVE or not (MAP_ANONYMOUS is added). */
+void *hr_sysmem_map(size_t len, int flags, size_t *map_len);
+
 /* Bytes of [addr, addr + len) that lie on transparent huge pages, from the
  * AnonHugePages lines of /proc/self/smaps (a mapping that reaches outside
  * the range counts for its overlap at most).  -1 when smaps cannot be
