@@ -58,6 +58,10 @@ struct hr_session {
 /* Milliseconds on CLOCK_MONOTONIC. */
 double hr_session_now_ms(void);
 
+/* The guard's locate hook (ud: the session): "function+offset (file:line)"
+ * of pc in a module of the session, or "" outside them. */
+void hr_session_locate(void *ud, uintptr_t pc, char *buf, size_t len);
+
 /* Gives hooks.notice one line made from fmt (at most 1 KiB). */
 void hr_session_notice(struct hr_session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

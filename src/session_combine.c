@@ -113,20 +113,6 @@ static double fold_own(const struct hr_array *unused)
     return acc;
 }
 
-static void locate(void *ud, uintptr_t pc, char *buf, size_t len)
-{
-    const struct hr_session *s = ud;
-    int i;
-
-    buf[0] = '\0';
-    for (i = 0; i < s->nmods; i++) {
-        if (hr_jit_contains(s->mods[i], pc)) {
-            hr_jit_locate(s->mods[i], pc, buf, len);
-            return;
-        }
-    }
-}
-
 int hr_session_combine(struct hr_session *s, int m, int t, int n,
                        const double *values, const double *weights,
                        double *out, struct hr_err *err)
@@ -180,7 +166,7 @@ int hr_session_combine(struct hr_session *s, int m, int t, int n,
     run.task = name;
     go.timeout_s = s->timeout_s;
     go.isolate = s->isolate;
-    go.locate = locate;
+    go.locate = hr_session_locate;
     go.ud = s;
     rc = hr_guard_call(&run, fold_own, &none, &go, out, err);
 out:

@@ -56,7 +56,7 @@ static const struct hr_resident *resident(void *ud,
     return NULL;
 }
 
-static void locate(void *ud, uintptr_t pc, char *buf, size_t len)
+void hr_session_locate(void *ud, uintptr_t pc, char *buf, size_t len)
 {
     const struct hr_session *s = ud;
     int i;
@@ -141,7 +141,7 @@ int hr_session_run(struct hr_session *s, const char *spec, int argc,
     run.ud = s;
     go.timeout_s = s->timeout_s;
     go.isolate = s->isolate;
-    go.locate = locate;
+    go.locate = hr_session_locate;
     go.array_at = array_at;
     go.ud = s;
     run.keep = hr_session_keep_fn;
