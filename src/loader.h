@@ -44,18 +44,8 @@ int hr_loader_npy_raw(const char *path, const char *name,
                       const struct hr_load_opts *opts,
                       struct hr_resident **out, struct hr_err *err);
 
-/* Reads the header of the .npy stream of size bytes that starts at byte
- * base of fd into *lay (lay->offset is absolute) and checks that the data
- * fills the rest exactly.  what names the stream in messages. */
-int hr_loader_npy_layout(const char *what, int fd, int64_t base,
-                         int64_t size, struct hr_layout *lay,
-                         struct hr_err *err);
-
-/* The layout of a .npy header already read (nh), for a stream of size
- * bytes; lay->offset is nh->offset.  Checks the data size the same way. */
-int hr_loader_header_layout(const char *what,
-                            const struct hr_npy_header *nh, int64_t size,
-                            struct hr_layout *lay, struct hr_err *err);
+/* The layout of a .npy stream (at an offset of a file, or from a header
+ * already read): hr_layout_npy(), hr_layout_header() in layout.h. */
 
 /* A resident for lay's array with no data yet: name copied (NULL: the
  * base name of path without extension), path copied.  *out is owned. */
@@ -101,6 +91,11 @@ char *hr_loader_default_name(const char *path);
 /* Records which file, which version st is (the file a resident came from,
  * for hr_array_changed()). */
 void hr_loader_file_id(const struct stat *st, struct hr_file_id *id);
+
+/* True when st is the version of the file id recorded: same size, mtime
+ * and ctime (a new ctime with a new link count is a rename or removal, not
+ * a write). */
+int hr_loader_same_version(const struct hr_file_id *id, const struct stat *st);
 
 /* Frees n strings and the array holding them; accepts NULL. */
 void hr_loader_free_strings(char **s, int n);

@@ -179,7 +179,7 @@ static int load_deflated(struct member *m, const char *name,
         rc = HR_EFORMAT;
     }
     if (rc == 0)
-        rc = hr_loader_header_layout(m->what, &nh, in.total, &lay, err);
+        rc = hr_layout_header(m->what, &nh, 0, in.total, &lay, err);
     if (rc == 0)
         rc = hr_loader_new(m->req->path, name, &lay, out, err);
     if (rc == 0)
@@ -215,7 +215,8 @@ static int load_stored(struct member *m, const char *name,
                    m->what);
         return HR_EFORMAT;
     }
-    rc = hr_loader_npy_layout(m->what, req->fd, base, size, &lay, err);
+    memset(&lay, 0, sizeof lay);
+    rc = hr_layout_npy(m->what, req->fd, base, size, &lay, err);
     if (rc == 0)
         rc = hr_loader_new(req->path, name, &lay, out, err);
     if (rc == 0)
