@@ -335,19 +335,26 @@ class Front:
                                   stderr=subprocess.PIPE, env=ENV, cwd=TMP,
                                   text=True, bufsize=1)
         self.err = ""
+        self.out = b""      # stdout read but not yet handed out
 
     def ask(self, line, timeout=TIMEOUT):
+        """Sends line, returns the next record.  stdout is read with
+        os.read into our own buffer: records that came together must not
+        wait in a file object's buffer where select() cannot see them."""
         self.p.stdin.write(line + "\n")
         self.p.stdin.flush()
         end = time.time() + timeout
-        while time.time() < end:
+        while b"\n" not in self.out and time.time() < end:
             r, _, _ = select.select([self.p.stdout, self.p.stderr], [], [],
                                     0.2)
             if self.p.stderr in r:
                 self.err += os.read(self.p.stderr.fileno(), 65536).decode()
             if self.p.stdout in r:
-                return json.loads(self.p.stdout.readline())
-        raise AssertionError("no answer to %r: %s" % (line, self.err))
+                self.out += os.read(self.p.stdout.fileno(), 65536)
+        if b"\n" not in self.out:
+            raise AssertionError("no answer to %r: %s" % (line, self.err))
+        rec, self.out = self.out.split(b"\n", 1)
+        return json.loads(rec.decode())
 
     def ranks(self):
         end = time.time() + 30
