@@ -275,6 +275,28 @@ static int dispatch(struct hr_load_req *req, struct hr_array_list *out,
     return load_npy(req, out, err);
 }
 
+/* Narrows an array its loader read whole (npz, HDF5, CSV: only .npy and
+ * raw files are read a slab at a time) to this rank's slab of it, and
+ * fills the shard fields of every array (sh NULL: the whole array).  The
+ * rest of its memory stays until the array is freed. */
+static void narrow_whole(struct hr_resident *r, const struct hr_shard *sh)
+{
+    struct hr_array *v = &r->view;
+    struct hr_shard_view sv;
+    int fortran = !(v->flags & HR_C_CONTIGUOUS) &&
+                  (v->flags & HR_F_CONTIGUOUS);
+    int64_t off = 0;
+    int64_t size = v->size;
+    int64_t nbytes = v->nbytes;
+
+    hr_shard_narrow(sh, v->ndim, fortran, v->shape, v->itemsize, &off,
+                    &size, &nbytes, &sv);
+    v->data = (const char *)v->data + off;
+    v->size = size;
+    v->nbytes = nbytes;
+    hr_shard_fill(v, &sv);
+}
+
 int hr_array_load_all(const char *spec, const char *name,
                       const struct hr_load_opts *opts,
                       struct hr_array_list *out, struct hr_err *err)
@@ -310,11 +332,14 @@ int hr_array_load_all(const char *spec, const char *name,
     req.name = name;
     req.opts = opts;
     rc = dispatch(&req, out, err);
-    if (rc == 0 && fstat(req.fd, &st) == 0) {
-        for (i = 0; i < out->n; i++) {
-            if (out->items[i]->id.dev == 0 && out->items[i]->id.ino == 0)
-                hr_loader_file_id(&st, &out->items[i]->id);
-        }
+    for (i = 0; rc == 0 && i < out->n; i++) {
+        struct hr_resident *r = out->items[i];
+
+        if (r->format != NULL && strcmp(r->format, "npy") != 0 &&
+            strcmp(r->format, "raw") != 0)
+            narrow_whole(r, opts->shard);
+        if (r->id.dev == 0 && r->id.ino == 0 && fstat(req.fd, &st) == 0)
+            hr_loader_file_id(&st, &r->id);
     }
 out:
     if (rc != 0)

@@ -160,6 +160,40 @@ def results_match_numpy_for_1_to_4_ranks():
 
 
 @test
+def npz_hdf5_and_csv_arrays_are_split_too():
+    """Their loaders read the array whole: each rank must still hold only
+    its slab (it summed the whole array on every rank, 2x the total)."""
+    import h5py
+    a = ARRAYS["c"]
+    f = np.asfortranarray(ARRAYS["c"])
+    np.savez(path("s.npz"), a=a, f=f)
+    np.savez_compressed(path("z.npz"), a=a)
+    with h5py.File(path("h.h5"), "w") as h:
+        h["a"] = a
+        h.create_dataset("z", data=a, chunks=(4, 7), compression="gzip")
+    np.savetxt(path("t.csv"), a, delimiter=",")
+    specs = ["s.npz:a", "s.npz:f", "z.npz:a", "h.h5:/a", "h.h5:/z", "t.csv"]
+    for n in (2, 3):
+        lines = ["reload " + TASKS]
+        for k, spec in enumerate(specs):
+            lines += ["load x%d=%s" % (k, path(spec)), "use x%d" % k,
+                      "run total", "run rows"]
+        st, recs, err = hotrun(["--ranks", str(n), "--json"],
+                               "\n".join(lines) + "\n")
+        assert st == 0, (n, err)
+        runs = [r for r in recs if r["command"] == "run"]
+        assert len(runs) == 2 * len(specs), recs
+        for k, spec in enumerate(specs):
+            want = f if spec == "s.npz:f" else a
+            axis = 1 if spec == "s.npz:f" else 0
+            tot, rows = runs[2 * k], runs[2 * k + 1]
+            assert tot["ok"] and close(tot["result"], want.sum()), \
+                (n, spec, tot)
+            got = [p["result"] for p in rows["ranks"]]
+            assert got == shard_rows(want.shape[axis], n), (n, spec, got)
+
+
+@test
 def halo_gives_each_rank_its_neighbours_rows():
     v = ARRAYS["v"].astype(np.float64)
     want = v[:-1].sum() + v[1:].sum()      # x[i-1] + x[i+1], edges 0
