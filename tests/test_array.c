@@ -6,7 +6,6 @@
 #include <cmocka.h>
 
 #include <dirent.h>
-#include <ftw.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 
 #include "array.h"
 #include "sysmem.h"
+#include "testdir.h"
 
 #define MIB ((size_t)1 << 20)
 
@@ -36,8 +36,7 @@ static int setup(void **state)
 
     if (f == NULL)
         return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/test_array.XXXXXX");
-    if (mkdtemp(f->dir) == NULL) {
+    if (hr_testdir_make(f->dir, sizeof f->dir, "test_array") != 0) {
         free(f);
         return -1;
     }
@@ -45,20 +44,11 @@ static int setup(void **state)
     return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     struct fx *f = *state;
 
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    hr_testdir_remove(f->dir);
     free(f);
     return 0;
 }

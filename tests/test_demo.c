@@ -8,7 +8,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "demo.h"
+#include "testdir.h"
 
 #define DEMO_NAME "demo-5000x5000-f64.npy"
 #define DEMO_SIZE ((off_t)HR_DEMO_ROWS * HR_DEMO_COLS * 8 + 128)
@@ -48,8 +48,7 @@ static int setup(void **state)
 
     if (f == NULL)
         return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/test_demo.XXXXXX");
-    if (mkdtemp(f->dir) == NULL) {
+    if (hr_testdir_make(f->dir, sizeof f->dir, "test_demo") != 0) {
         free(f);
         return -1;
     }
@@ -64,15 +63,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     struct fx *f = *state;
@@ -83,7 +73,7 @@ static int teardown(void **state)
     free(f->home);
     free(f->cache);
     free(f->tmpdir);
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    hr_testdir_remove(f->dir);
     free(f);
     return 0;
 }

@@ -5,7 +5,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 
 #include "array.h"
 #include "npz.h"
+#include "testdir.h"
 
 struct fx {
     char dir[64];
@@ -31,8 +31,7 @@ static int setup(void **state)
 
     if (f == NULL)
         return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/test_load.XXXXXX");
-    if (mkdtemp(f->dir) == NULL) {
+    if (hr_testdir_make(f->dir, sizeof f->dir, "test_load") != 0) {
         free(f);
         return -1;
     }
@@ -40,21 +39,12 @@ static int setup(void **state)
     return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     struct fx *f = *state;
 
     hr_array_list_free(&f->l);
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    hr_testdir_remove(f->dir);
     free(f);
     return 0;
 }

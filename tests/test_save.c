@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +23,7 @@
 #include "array.h"
 #include "atomic.h"
 #include "save.h"
+#include "testdir.h"
 
 struct fx {
     char dir[64];
@@ -35,8 +35,7 @@ static int setup(void **state)
 
     if (f == NULL)
         return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/test_save.XXXXXX");
-    if (mkdtemp(f->dir) == NULL) {
+    if (hr_testdir_make(f->dir, sizeof f->dir, "test_save") != 0) {
         free(f);
         return -1;
     }
@@ -44,20 +43,11 @@ static int setup(void **state)
     return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     struct fx *f = *state;
 
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    hr_testdir_remove(f->dir);
     free(f);
     return 0;
 }

@@ -6,7 +6,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include "pool.h"
 #include "show.h"
 #include "stats.h"
+#include "testdir.h"
 
 struct fx {
     char dir[64];
@@ -28,8 +28,7 @@ static int setup(void **state)
 
     if (f == NULL)
         return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/test_stats.XXXXXX");
-    if (mkdtemp(f->dir) == NULL) {
+    if (hr_testdir_make(f->dir, sizeof f->dir, "test_stats") != 0) {
         free(f);
         return -1;
     }
@@ -37,20 +36,11 @@ static int setup(void **state)
     return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     struct fx *f = *state;
 
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    hr_testdir_remove(f->dir);
     free(f);
     return 0;
 }
