@@ -307,6 +307,7 @@ int hr_array_load_all(const char *spec, const char *name,
     char *path = NULL;
     char *member = NULL;
     struct stat st;
+    int have_st;
     int rc;
     int i;
 
@@ -332,13 +333,15 @@ int hr_array_load_all(const char *spec, const char *name,
     req.name = name;
     req.opts = opts;
     rc = dispatch(&req, out, err);
+    have_st = rc == 0 && fstat(req.fd, &st) == 0;
     for (i = 0; rc == 0 && i < out->n; i++) {
         struct hr_resident *r = out->items[i];
 
         if (r->format != NULL && strcmp(r->format, "npy") != 0 &&
             strcmp(r->format, "raw") != 0)
             narrow_whole(r, opts->shard);
-        if (r->id.dev == 0 && r->id.ino == 0 && fstat(req.fd, &st) == 0)
+        /* inflated, parsed or read by libhdf5: the file it came from */
+        if (r->id.dev == 0 && r->id.ino == 0 && have_st)
             hr_loader_file_id(&st, &r->id);
     }
 out:
