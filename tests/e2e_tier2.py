@@ -198,7 +198,7 @@ def crash_in_tier2_names_function_and_line():
 def timeout_and_isolate_in_tier2():
     crash = os.path.join(FIX, "crash_null.c")
     cmds = ("reload busy.c\nreload %s\ntier wait\ntimeout 0.3\nrun spin\n"
-            "isolate on\nrun crash\nrun ok\nrun busy\n" % crash)
+            "timeout 20\nisolate on\nrun crash\nrun ok\nrun busy\n" % crash)
     rc, out, err = hotrun(["-q", A64], cmds)
     assert re.search(r"^(<stdin>:\d+: )?run: timeout: spin ran past 0\.3 s$", err, re.M), err
     assert re.search(r"segfault in crash at crash\+0x[0-9a-f]+ \(", err), err
