@@ -233,7 +233,8 @@ HR_API int hr_session_checksum(struct hr_session *s, const char *name,
 
 /* name NULL: the default array.  Each function returns 0 with *text
  * (owned: free()) or an HR_E* code with err, e.g. HR_ENOENT for no such
- * array; none changes the session. */
+ * array, HR_EIO when the file a mapped array comes from shrank; none
+ * changes the session. */
 
 /* NumPy's print(arr) of the array, after a line with its shape and dtype;
  * edgeitems (0: NumPy's 3) rows and columns shown at each end of a long

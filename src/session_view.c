@@ -13,24 +13,30 @@
 #include "show.h"
 #include "stats.h"
 
-/* The array called name (NULL: the default) with err set when there is
- * none, or when its mapped file shrank (reading it would fault); what
- * names the command in the message. */
-static const struct hr_resident *find(const struct hr_session *s,
-                                      const char *name, const char *what,
-                                      struct hr_err *err)
+/* Puts the array called name (NULL: the default) in *out; returns 0,
+ * HR_ENOENT when there is none or HR_EIO when its mapped file shrank
+ * (reading it would fault), with err set.  what names the command in the
+ * message. */
+static int find(const struct hr_session *s, const char *name,
+                const char *what, const struct hr_resident **out,
+                struct hr_err *err)
 {
     int i = hr_session_find_array(s, name);
+    int rc;
 
-    if (i >= 0)
-        return hr_session_readable(s->arrays[i].r, what, err) == 0 ?
-               s->arrays[i].r : NULL;
+    *out = NULL;
+    if (i >= 0) {
+        rc = hr_session_readable(s->arrays[i].r, what, err);
+        if (rc == 0)
+            *out = s->arrays[i].r;
+        return rc;
+    }
     if (name != NULL)
         hr_err_set(err, "%s: no array named '%s' (see 'arrays')", what,
                    name);
     else
         hr_err_set(err, "%s: no array is loaded", what);
-    return NULL;
+    return HR_ENOENT;
 }
 
 /* Hands t's text to *text, or fails with HR_ENOMEM. */
@@ -50,14 +56,15 @@ static int take(struct hr_text *t, char **text, struct hr_err *err)
 int hr_session_show(struct hr_session *s, const char *name,
                     int64_t edgeitems, char **text, struct hr_err *err)
 {
-    const struct hr_resident *r = find(s, name, "show", err);
+    const struct hr_resident *r = NULL;
     struct hr_text t = HR_TEXT_INIT;
     struct hr_show_opts o;
     int rc;
 
     *text = NULL;
-    if (r == NULL)
-        return HR_ENOENT;
+    rc = find(s, name, "show", &r, err);
+    if (rc != 0)
+        return rc;
     hr_show_opts_default(&o);
     if (edgeitems < 0) {
         hr_err_set(err, "show: %lld is not a count of rows",
@@ -80,14 +87,15 @@ int hr_session_show(struct hr_session *s, const char *name,
 int hr_session_stats(struct hr_session *s, const char *name, char **text,
                      struct hr_err *err)
 {
-    const struct hr_resident *r = find(s, name, "stats", err);
+    const struct hr_resident *r = NULL;
     struct hr_text t = HR_TEXT_INIT;
     struct hr_stats st;
     int rc;
 
     *text = NULL;
-    if (r == NULL)
-        return HR_ENOENT;
+    rc = find(s, name, "stats", &r, err);
+    if (rc != 0)
+        return rc;
     rc = hr_stats_compute(&r->view, &st);
     if (rc == 0)
         rc = hr_stats_format(&r->view, &st, &t);
@@ -103,15 +111,16 @@ int hr_session_plot(struct hr_session *s, const char *name,
                     const struct hr_plot_args *args, char **text,
                     struct hr_err *err)
 {
-    const struct hr_resident *r = find(s, name, "plot", err);
+    const struct hr_resident *r = NULL;
     struct hr_text t = HR_TEXT_INIT;
     struct hr_plot_opts o;
     struct hr_plot *p = NULL;
     int rc;
 
     *text = NULL;
-    if (r == NULL)
-        return HR_ENOENT;
+    rc = find(s, name, "plot", &r, err);
+    if (rc != 0)
+        return rc;
     hr_plot_opts_default(&o);
     if (args->width > 0)
         o.width = args->width;
@@ -180,10 +189,10 @@ int hr_session_save(struct hr_session *s, const char *const *names, int n,
     if (views == NULL || guards == NULL)
         goto out;
     for (i = 0; i < n; i++) {
-        const struct hr_resident *r = find(s, names[i], "save", err);
+        const struct hr_resident *r = NULL;
 
-        rc = HR_ENOENT;
-        if (r == NULL)
+        rc = find(s, names[i], "save", &r, err);
+        if (rc != 0)
             goto out;
         views[i] = &r->view;
     }

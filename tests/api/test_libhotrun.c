@@ -449,6 +449,51 @@ static void test_api_stop_signal_stops_a_run(void **state)
     assert_true(hr_sigint_take() >= 1);
 }
 
+/* A mapped array whose file shrank: every host read says so with HR_EIO
+ * (not HR_ENOENT, the code for "no such array"), and the session is fine. */
+static void test_api_reads_of_a_shrunk_mapped_file_fail_with_eio(void **state)
+{
+    struct fx *f = *state;
+    struct hr_err err = { { 0 } };
+    struct hr_plot_args pa = { 0 };
+    struct hr_load_args args = { 0 };
+    const char *names[1] = { "cut" };
+    char *text = NULL;
+    uint64_t sum = 0;
+    char spec[400];
+    FILE *fp = NULL;
+    int i;
+
+    /* 16 pages of raw float64 zeros, mapped */
+    fp = fopen(in(f, "raw.bin"), "wb");
+    assert_non_null(fp);
+    for (i = 0; i < 65536; i++)
+        fputc(0, fp);
+    fclose(fp);
+    snprintf(spec, sizeof spec, "cut=%s", f->path);
+    args.raw = 1;
+    assert_int_equal(hr_load_args_dtype(&args, "float64"), 0);
+    assert_int_equal(hr_load_args_shape(&args, "8192"), 0);
+    hr_session_set_load_mode(f->s, HR_LOAD_MMAP);
+    assert_int_equal(hr_session_load(f->s, spec, &args, NULL, NULL, &err), 0);
+    assert_int_equal(truncate(in(f, "raw.bin"), 100), 0);
+    assert_int_equal(hr_session_show(f->s, "cut", 0, &text, &err), HR_EIO);
+    assert_non_null(strstr(err.msg, "shrank since it was loaded"));
+    assert_null(text);
+    assert_int_equal(hr_session_stats(f->s, "cut", &text, &err), HR_EIO);
+    assert_int_equal(hr_session_plot(f->s, "cut", &pa, &text, &err), HR_EIO);
+    assert_int_equal(hr_session_save(f->s, names, 1, in(f, "o.npy"), &err),
+                     HR_EIO);
+    assert_int_equal(hr_session_checksum(f->s, "cut", &sum, &err), HR_EIO);
+    /* no such array is another thing */
+    assert_int_equal(hr_session_stats(f->s, "nope", &text, &err),
+                     HR_ENOENT);
+    /* the other array is untouched */
+    assert_int_equal(hr_session_stats(f->s, "m", &text, &err), 0);
+    assert_non_null(text);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -464,6 +509,7 @@ int main(void)
         T(test_api_shards_describe_their_slab),
         T(test_api_reload_from_text_and_combine),
         T(test_api_stop_signal_stops_a_run),
+        T(test_api_reads_of_a_shrunk_mapped_file_fail_with_eio),
 #undef T
     };
 
