@@ -3,7 +3,7 @@
 modes, start-up errors and exit codes, and NumPy interop (results equal to
 NumPy's within 1e-12 relative for every dtype, byte order and layout).
 
-usage: e2e_core.py PATH_TO_HOTRUN      (run by ctest)
+usage: e2e_core.py PATH_TO_HOTRUN [TEST ...]   (run by ctest)
 """
 import json
 import os
@@ -11,47 +11,19 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
-import traceback
 
 import numpy as np
 
-HOTRUN = os.path.abspath(sys.argv[1])
-SRC = os.environ.get("HOTRUN_SOURCE_DIR",
-                     os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIX = os.path.join(SRC, "tests", "fixtures")
-TMP = tempfile.mkdtemp(prefix="hotrun-e2e-")
-ENV = dict(os.environ, NO_COLOR="1", HOTRUN_HISTORY=os.path.join(TMP, "h"))
-tests = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "support"))
+import e2e  # noqa: E402
+from e2e import FIX, HOTRUN, hotrun, results, test, tmp  # noqa: E402
 
-
-def test(fn):
-    tests.append(fn)
-    return fn
-
-
-def hotrun(args, stdin="", timeout=60):
-    p = subprocess.run([HOTRUN] + args, input=stdin, capture_output=True,
-                       text=True, timeout=timeout, env=ENV, cwd=TMP)
-    return p.returncode, p.stdout, p.stderr
-
-
-def results(out):
-    """name -> value for every 'name = value  (...)' line."""
-    res = []
-    for line in out.splitlines():
-        m = re.match(r"^(\w+) = (\S+)  \(", line)
-        if m:
-            res.append((m.group(1), float(m.group(2))))
-    return res
+TMP, ENV = e2e.setup("hotrun-e2e-")
 
 
 def close(a, b, rel=1e-12):
     return a == b or abs(a - b) <= rel * max(abs(a), abs(b))
-
-
-def tmp(name):
-    return os.path.join(TMP, name)
 
 
 SMALL = tmp("small.npy")
@@ -381,21 +353,5 @@ def checksum_command():
     assert rc == 0 and lines[1] == lines[3] and len(lines[1]) == 16, out
 
 
-def main():
-    passed = failed = 0
-    for t in tests:
-        try:
-            t()
-            passed += 1
-            print(f"ok   {t.__name__}")
-        except Exception:
-            failed += 1
-            print(f"FAIL {t.__name__}")
-            traceback.print_exc()
-    shutil.rmtree(TMP, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(e2e.main())

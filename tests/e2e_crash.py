@@ -4,7 +4,7 @@ the real binary (in-process guard and --isolate, stdin scripts and batch
 mode).  After each crash the next run must work and every resident array's
 checksum must be unchanged.
 
-usage: e2e_crash.py PATH_TO_HOTRUN      (run by ctest)
+usage: e2e_crash.py PATH_TO_HOTRUN [TEST ...]   (run by ctest)
 """
 import json
 import os
@@ -12,28 +12,14 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 
-HOTRUN = os.path.abspath(sys.argv[1])
-SRC = os.environ.get("HOTRUN_SOURCE_DIR",
-                     os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIX = os.path.join(SRC, "tests", "fixtures")
-TMP = tempfile.mkdtemp(prefix="hotrun-crash-")
-ENV = dict(os.environ, NO_COLOR="1")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "support"))
+import e2e  # noqa: E402
+from e2e import FIX, HOTRUN, test, write_npy  # noqa: E402
 
-
-def write_npy(path, dtype, shape, data):
-    """A v1.0 .npy file, without numpy."""
-    header = "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }" % (
-        dtype, "".join(f"{n}, " for n in shape))
-    pad = 64 - (10 + len(header) + 1) % 64
-    header = header + " " * pad + "\n"
-    with open(path, "wb") as f:
-        f.write(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little"))
-        f.write(header.encode())
-        f.write(data)
+TMP, ENV = e2e.setup("hotrun-crash-", history=False)
 
 
 A = os.path.join(TMP, "a.npy")
@@ -63,14 +49,6 @@ CLASSES = [
     ("parallel", r"segfault in crash"),
 ]
 
-tests = []
-
-
-def test(fn):
-    tests.append(fn)
-    return fn
-
-
 def checksums(out):
     return re.findall(r"^([ab]) ([0-9a-f]{16})$", out, re.M)
 
@@ -99,17 +77,15 @@ def run_class(name, want, isolate):
     assert len(sums) == 4 and sums[:2] == sums[2:], (name, sums)
 
 
-def make_class_test(name, want, isolate):
-    def t():
-        run_class(name, want, isolate)
-    t.__name__ = f"{name}{'_isolated' if isolate else ''}"
-    return t
+def class_test(name, want, isolate):
+    test(lambda: run_class(name, want, isolate),
+         f"{name}{'_isolated' if isolate else ''}")
 
 
 for name, want in CLASSES:
-    tests.append(make_class_test(name, want, False))
+    class_test(name, want, False)
     if name not in ("fail",):
-        tests.append(make_class_test(name, want, True))
+        class_test(name, want, True)
 
 
 @test
@@ -177,21 +153,5 @@ def fixing_the_file_after_a_crash():
     assert "segfault in f" in err, err
 
 
-def main():
-    passed = failed = 0
-    for t in tests:
-        t0 = time.time()
-        try:
-            t()
-            passed += 1
-            print(f"ok   {t.__name__} ({time.time() - t0:.1f} s)")
-        except Exception:
-            failed += 1
-            print(f"FAIL {t.__name__}")
-            traceback.print_exc()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(e2e.main("timed", keep_failed=True))

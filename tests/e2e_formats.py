@@ -5,49 +5,33 @@ bit for bit with what NumPy/h5py read (the `checksum` command is FNV-1a
 over the resident bytes, recomputed here from NumPy's array); malformed
 files give one clear line and leave the session intact.
 
-usage: e2e_formats.py PATH_TO_HOTRUN      (run by ctest)
+usage: e2e_formats.py PATH_TO_HOTRUN [TEST ...]   (run by ctest)
 """
 import io
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
-import traceback
 import zipfile
 
 import h5py
 import numpy as np
 
-HOTRUN = os.path.abspath(sys.argv[1])
-SRC = os.environ.get("HOTRUN_SOURCE_DIR",
-                     os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TASKS = os.path.join(SRC, "tests", "fixtures", "formats_tasks.c")
-TMP = tempfile.mkdtemp(prefix="hotrun-formats-")
-ENV = dict(os.environ, NO_COLOR="1", HOTRUN_HISTORY=os.path.join(TMP, "h"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "support"))
+import e2e  # noqa: E402
+from e2e import FIX, results, test, tmp  # noqa: E402
+
+TASKS = os.path.join(FIX, "formats_tasks.c")
+e2e.setup("hotrun-formats-")
 KINDS = ["b1", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8",
          "f2", "f4", "f8", "c8", "c16"]
-tests = []
-
-
-def test(fn):
-    tests.append(fn)
-    return fn
-
-
-def tmp(name):
-    return os.path.join(TMP, name)
 
 
 def hotrun(args, stdin="", timeout=120):
-    p = subprocess.run([HOTRUN, "-q"] + args, input=stdin,
-                       capture_output=True, text=True, timeout=timeout,
-                       env=ENV, cwd=TMP)
+    rc, out, err = e2e.hotrun(["-q"] + args, stdin, timeout)
     # errors from script lines name them ("<stdin>:3: "): the tests here
     # look at what follows
-    return p.returncode, p.stdout, re.sub(r"(?m)^<stdin>:\d+: ", "",
-                                          p.stderr)
+    return rc, out, re.sub(r"(?m)^<stdin>:\d+: ", "", err)
 
 
 def fnv(data):
@@ -68,11 +52,6 @@ def resident_bytes(a):
 
 def checksums(out):
     return dict(re.findall(r"^(\S+) ([0-9a-f]{16})$", out, re.M))
-
-
-def results(out):
-    return [(m.group(1), float(m.group(2))) for m in
-            re.finditer(r"^(\w+) = (\S+)  \(", out, re.M)]
 
 
 def sample(kind, shape, rng):
@@ -435,21 +414,5 @@ def csv_big_file_in_parallel_chunks_with_quoted_newlines():
         err
 
 
-def main():
-    passed = failed = 0
-    for t in tests:
-        try:
-            t()
-            passed += 1
-            print(f"ok   {t.__name__}")
-        except Exception:
-            failed += 1
-            print(f"FAIL {t.__name__}")
-            traceback.print_exc()
-    shutil.rmtree(TMP, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(e2e.main())

@@ -6,53 +6,28 @@ line (options anywhere, --watch arguments, -c quit), and compile errors
 shown with the source line and a caret.  Each test reproduces a defect of
 issue #10.
 
-usage: e2e_frontends.py PATH_TO_HOTRUN      (run by ctest)
+usage: e2e_frontends.py PATH_TO_HOTRUN [TEST ...]   (run by ctest)
 """
 import json
 import os
-import pty
-import re
-import select
 import shutil
 import subprocess
 import sys
-import tempfile
-import time
-import traceback
 
 import numpy as np
 
-HOTRUN = os.path.abspath(sys.argv[1])
-SRC = os.environ.get("HOTRUN_SOURCE_DIR",
-                     os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIX = os.path.join(SRC, "tests", "fixtures")
-TMP = tempfile.mkdtemp(prefix="hotrun-fe-")
-ENV = dict(os.environ, NO_COLOR="1", HOTRUN_HISTORY=os.path.join(TMP, "h"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "support"))
+import e2e  # noqa: E402
+from e2e import FIX, HOTRUN, SRC, test, tmp, write  # noqa: E402
+
+TMP, ENV = e2e.setup("hotrun-fe-")
 TASKS = os.path.join(FIX, "core_tasks.c")
 BROKEN = os.path.join(FIX, "core_broken.c")
-tests = []
-
-
-def test(fn):
-    tests.append(fn)
-    return fn
 
 
 def hotrun(args, stdin=b"", timeout=60):
-    p = subprocess.run([HOTRUN] + args, input=stdin, capture_output=True,
-                       timeout=timeout, env=ENV, cwd=TMP)
-    return p.returncode, p.stdout.decode("utf-8", "replace"), \
-        p.stderr.decode("utf-8", "replace")
-
-
-def tmp(name):
-    return os.path.join(TMP, name)
-
-
-def write(path, data):
-    with open(path, "wb" if isinstance(data, bytes) else "w") as f:
-        f.write(data)
-    return path
+    return e2e.hotrun(args, stdin, timeout)
 
 
 def records(out):
@@ -186,30 +161,11 @@ def watch_option_passes_arguments():
 
 @test
 def command_quit_on_a_terminal_opens_no_prompt():
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(HOTRUN, [HOTRUN, "-q", "-c", "quit", SMALL], ENV)
-    seen = b""
-    end = time.time() + 10
-    status = None
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.1)
-        if r:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                chunk = b""
-            seen += chunk
-        done, st = os.waitpid(pid, os.WNOHANG)
-        if done:
-            status = st
-            break
-    if status is None:
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
-    os.close(fd)
-    assert status is not None, ("still running", seen)
-    assert os.WEXITSTATUS(status) == 0 and b"hotrun [" not in seen, seen
+    s = e2e.Pty(["-q", "-c", "quit", SMALL], ENV)
+    status = s.wait(10)
+    s.close()
+    assert status is not None, ("still running", s.out)
+    assert status == 0 and b"hotrun [" not in s.out, s.out
 
 
 @test
@@ -241,21 +197,5 @@ def make_array_help_makes_no_folder():
     assert not os.path.exists(os.path.join(TMP, "--help"))
 
 
-def main():
-    passed = failed = 0
-    for t in tests:
-        try:
-            t()
-            passed += 1
-            print(f"ok   {t.__name__}")
-        except Exception:
-            failed += 1
-            print(f"FAIL {t.__name__}")
-            traceback.print_exc()
-    shutil.rmtree(TMP, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(e2e.main())

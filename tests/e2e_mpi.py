@@ -5,32 +5,32 @@ against NumPy for N = 1..4 (more ranks than rows too), every combine kind,
 halos, a crash, a time-out and hr_fail on one rank, a killed rank and a
 stopped one followed by a restart, Ctrl-C through a pty, idle CPU.
 
-usage: e2e_mpi.py PATH_TO_HOTRUN      (run by ctest)
+usage: e2e_mpi.py PATH_TO_HOTRUN [TEST ...]   (run by ctest)
 """
 import json
 import os
-import pty
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 
 import numpy as np
 
-HOTRUN = os.path.abspath(sys.argv[1])
-SRC = os.environ.get("HOTRUN_SOURCE_DIR",
-                     os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TASKS = os.path.join(SRC, "tests", "fixtures", "mpi_tasks.c")
-TMP = tempfile.mkdtemp(prefix="hotrun-mpi-")
-ENV = dict(os.environ, NO_COLOR="1",
-           # CI runs as root; more ranks than the 2 cores
-           OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1",
-           OMPI_MCA_btl_vader_single_copy_mechanism="none")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "support"))
+import e2e  # noqa: E402
+from e2e import FIX, HOTRUN, SRC, check_clean, test, tmp  # noqa: E402
+
+TASKS = os.path.join(FIX, "mpi_tasks.c")
+TMP, ENV = e2e.setup(
+    "hotrun-mpi-", history=False,
+    # CI runs as root; more ranks than the 2 cores
+    OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+    OMPI_MCA_rmaps_base_oversubscribe="1",
+    OMPI_MCA_btl_vader_single_copy_mechanism="none")
 if "ASAN_OPTIONS" in ENV:
     # Open MPI's own allocations: suppressed by library, which needs the
     # slow unwinder to see past their first frame (notes/mpi.md)
@@ -38,17 +38,6 @@ if "ASAN_OPTIONS" in ENV:
     ENV["LSAN_OPTIONS"] = "suppressions=" + \
         os.path.join(SRC, "tests", "mpi_asan.supp") + ":print_suppressions=0"
 TIMEOUT = 90
-FAILED = []
-TESTS = []
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
-
-
-def path(name):
-    return os.path.join(TMP, name)
 
 
 # ---- the arrays: C and Fortran order, 1-d, fewer rows than ranks ----
@@ -60,25 +49,19 @@ ARRAYS = {
     "few": rng.random((3, 4)),
 }
 for name, a in ARRAYS.items():
-    np.save(path(name + ".npy"), a)
+    np.save(tmp(name + ".npy"), a)
 
 
 def hotrun(args, script, timeout=TIMEOUT):
     """Runs hotrun with a script on stdin; (status, JSON records, stderr)."""
-    p = subprocess.run([HOTRUN] + args, input=script, capture_output=True,
-                       text=True, env=ENV, timeout=timeout, cwd=TMP)
-    recs = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
-    check_clean(p.stderr)
-    return p.returncode, recs, p.stderr
-
-
-def check_clean(err):
-    bad = re.search(r"(Address|Leak|Undefined)Sanitizer|runtime error:", err)
-    assert not bad, err[bad.start():][:3000]
+    rc, out, err = e2e.hotrun(args, script, timeout)
+    recs = [json.loads(l) for l in out.splitlines() if l.strip()]
+    check_clean(err)
+    return rc, recs, err
 
 
 def arrays_args():
-    return ["%s=%s" % (n, path(n + ".npy")) for n in ARRAYS]
+    return ["%s=%s" % (n, tmp(n + ".npy")) for n in ARRAYS]
 
 
 def shard_rows(n, nranks):
@@ -166,17 +149,17 @@ def npz_hdf5_and_csv_arrays_are_split_too():
     import h5py
     a = ARRAYS["c"]
     f = np.asfortranarray(ARRAYS["c"])
-    np.savez(path("s.npz"), a=a, f=f)
-    np.savez_compressed(path("z.npz"), a=a)
-    with h5py.File(path("h.h5"), "w") as h:
+    np.savez(tmp("s.npz"), a=a, f=f)
+    np.savez_compressed(tmp("z.npz"), a=a)
+    with h5py.File(tmp("h.h5"), "w") as h:
         h["a"] = a
         h.create_dataset("z", data=a, chunks=(4, 7), compression="gzip")
-    np.savetxt(path("t.csv"), a, delimiter=",")
+    np.savetxt(tmp("t.csv"), a, delimiter=",")
     specs = ["s.npz:a", "s.npz:f", "z.npz:a", "h.h5:/a", "h.h5:/z", "t.csv"]
     for n in (2, 3):
         lines = ["reload " + TASKS]
         for k, spec in enumerate(specs):
-            lines += ["load x%d=%s" % (k, path(spec)), "use x%d" % k,
+            lines += ["load x%d=%s" % (k, tmp(spec)), "use x%d" % k,
                       "run total", "run rows"]
         st, recs, err = hotrun(["--ranks", str(n), "--json"],
                                "\n".join(lines) + "\n")
@@ -199,7 +182,7 @@ def halo_gives_each_rank_its_neighbours_rows():
     want = v[:-1].sum() + v[1:].sum()      # x[i-1] + x[i+1], edges 0
     for n in (2, 4):
         st, recs, err = hotrun(["--ranks", str(n), "--halo", "1", "--json",
-                                "v=" + path("v.npy")],
+                                "v=" + tmp("v.npy")],
                                "reload %s\nrun stencil\nrun total\n"
                                "run rows\n" % TASKS)
         assert st == 0, err
@@ -216,7 +199,7 @@ def halo_gives_each_rank_its_neighbours_rows():
 @test
 def failures_on_one_rank_are_named_and_the_session_goes_on():
     st, recs, err = hotrun(
-        ["--ranks", "3", "--json", "c=" + path("c.npy")],
+        ["--ranks", "3", "--json", "c=" + tmp("c.npy")],
         "reload %s\nrun crash_on_2\ntimeout 1\nrun spin_on_1\n"
         "run fail_on_0\ntimeout off\nrun total\nchecksum\n" % TASKS)
     runs = [r for r in recs if r["command"] == "run"]
@@ -236,11 +219,11 @@ def failures_on_one_rank_are_named_and_the_session_goes_on():
 
 @test
 def compile_error_is_shown_once():
-    bad = path("bad.c")
+    bad = tmp("bad.c")
     with open(bad, "w") as f:
         f.write('#include "hotrun.h"\ndouble t(const struct hr_array *a)\n'
                 '{\n    return 1\n}\n')
-    st, recs, err = hotrun(["--ranks", "3", "c=" + path("c.npy")],
+    st, recs, err = hotrun(["--ranks", "3", "c=" + tmp("c.npy")],
                            "reload %s\n" % bad)
     assert st == 1, err
     assert err.count("error:") == 1, err
@@ -249,7 +232,7 @@ def compile_error_is_shown_once():
 
 @test
 def task_output_of_every_rank_comes_before_the_result():
-    p = subprocess.run([HOTRUN, "--ranks", "3", "c=" + path("c.npy"), "-t",
+    p = subprocess.run([HOTRUN, "--ranks", "3", "c=" + tmp("c.npy"), "-t",
                         TASKS], input="run greet\nrun greet\n",
                        capture_output=True, text=True, env=ENV,
                        timeout=TIMEOUT, cwd=TMP)
@@ -266,7 +249,7 @@ def task_output_of_every_rank_comes_before_the_result():
 
 @test
 def local_headers_travel_with_the_task():
-    d = path("inc")
+    d = tmp("inc")
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, "scale.h"), "w") as f:
         f.write("#define SCALE 3.0\n")
@@ -275,7 +258,7 @@ def local_headers_travel_with_the_task():
                 "HR_COMBINE(scaled, HR_SUM);\n"
                 "double scaled(const struct hr_array *a)\n"
                 "{ return SCALE * hr_sum(a); }\n")
-    st, recs, err = hotrun(["--ranks", "2", "--json", "c=" + path("c.npy")],
+    st, recs, err = hotrun(["--ranks", "2", "--json", "c=" + tmp("c.npy")],
                            "reload inc/scaled.c\nrun scaled\n")
     assert st == 0, err
     assert close(recs[-1]["result"], 3 * ARRAYS["c"].sum()), recs
@@ -283,12 +266,12 @@ def local_headers_travel_with_the_task():
 
 @test
 def c_options_batch_lists_and_watch_mode_work_over_the_job():
-    lst = path("list.txt")
+    lst = tmp("list.txt")
     with open(lst, "w") as f:
         f.write("%s total\n%s squares\n" % (TASKS, TASKS))
     st, recs, err = hotrun(["--ranks", "2", "--json", "-c", "reload " + TASKS,
                             "-c", "run largest", "--batch", lst,
-                            "c=" + path("c.npy")], "")
+                            "c=" + tmp("c.npy")], "")
     assert st == 0, err
     c = ARRAYS["c"]
     got = [(r["command"], r["function"], r["result"]) for r in recs
@@ -298,11 +281,11 @@ def c_options_batch_lists_and_watch_mode_work_over_the_job():
     assert got[2][:2] == ("do", "squares") and \
         close(got[2][2], (c * c).sum()), got
     # watch mode: a save reloads the file in the job and reruns the task
-    w = path("w.c")
+    w = tmp("w.c")
     with open(w, "w") as f:
         f.write('#include "hotrun.h"\nHR_COMBINE(t, HR_SUM);\n'
                 "double t(const struct hr_array *a) { return hr_sum(a); }\n")
-    f = Front(["--ranks", "2", "--json", "c=" + path("c.npy")])
+    f = Front(["--ranks", "2", "--json", "c=" + tmp("c.npy")])
 
     def next_run(line):
         for _ in range(10):
@@ -409,7 +392,7 @@ class Front:
 
 @test
 def killed_rank_ends_the_job_and_a_new_one_takes_over():
-    f = Front(["--ranks", "3", "--json", "c=" + path("c.npy")])
+    f = Front(["--ranks", "3", "--json", "c=" + tmp("c.npy")])
     try:
         assert f.ask("reload " + TASKS)["ok"]
         r = f.ask("run total")
@@ -440,7 +423,7 @@ def killed_rank_ends_the_job_and_a_new_one_takes_over():
 
 @test
 def stopped_rank_trips_the_deadline_and_the_job_is_restarted():
-    f = Front(["--ranks", "2", "--json", "c=" + path("c.npy")])
+    f = Front(["--ranks", "2", "--json", "c=" + tmp("c.npy")])
     try:
         assert f.ask("reload " + TASKS)["ok"]
         assert f.ask("timeout 0.5")["ok"]
@@ -475,7 +458,7 @@ def rank_of(pid):
 
 @test
 def rank_0_that_does_not_stop_is_ended_by_the_front_end():
-    f = Front(["--ranks", "2", "--json", "c=" + path("c.npy")])
+    f = Front(["--ranks", "2", "--json", "c=" + tmp("c.npy")])
     pid0 = None
     try:
         assert f.ask("reload " + TASKS)["ok"]
@@ -510,7 +493,7 @@ def cpu_seconds(pid):
 
 @test
 def idle_ranks_do_not_spin():
-    f = Front(["--ranks", "3", "--json", "c=" + path("c.npy")])
+    f = Front(["--ranks", "3", "--json", "c=" + tmp("c.npy")])
     try:
         assert f.ask("reload " + TASKS)["ok"]
         _, pids = f.ranks()
@@ -530,80 +513,33 @@ def idle_ranks_do_not_spin():
 
 @test
 def ctrl_c_at_the_prompt_stops_every_rank():
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.chdir(TMP)
-        env = dict(ENV, TERM="dumb", HOME=TMP, HOTRUN_HISTORY="/dev/null")
-        os.execve(HOTRUN, [HOTRUN, "--ranks", "2", "c=" + path("c.npy"),
-                           "-t", TASKS], env)
-    out = b""
-
-    def expect(pattern, timeout=TIMEOUT):
-        nonlocal out
-        end = time.time() + timeout
-        while not re.search(pattern, out.decode("utf-8", "replace")):
-            if time.time() > end:
-                raise AssertionError("expected %r, got %r" % (pattern,
-                                                               out[-800:]))
-            r, _, _ = select.select([fd], [], [], 0.2)
-            if r:
-                try:
-                    out += os.read(fd, 65536)
-                except OSError:
-                    break
-        text = out.decode("utf-8", "replace")
-        out = out[len(out):]
-        return text
-
+    prompt = r"hotrun \[c 11x7 f64 \| 1 module\] > "
+    s = e2e.Pty(["--ranks", "2", "c=" + tmp("c.npy"), "-t", TASKS],
+                dict(ENV, TERM="dumb", HOME=TMP, HOTRUN_HISTORY="/dev/null"),
+                cwd=TMP, timeout=TIMEOUT)
     try:
-        expect(r"hotrun \[c 11x7 f64 \| 1 module\] > ")
-        os.write(fd, b"run forever\r")
+        s.expect(prompt)
+        s.send("run forever\r")
         time.sleep(1.5)
-        os.write(fd, b"\x03")
-        text = expect(r"hotrun \[c 11x7 f64 \| 1 module\] > ", 30)
+        s.send("\x03")
+        start = s.mark
+        s.expect(prompt, 30)
+        text = s.text()[start:s.mark]
         assert re.search(r"interrupted", text), text
-        os.write(fd, b"run total\r")
-        text = expect(r"total = ", 30)
-        os.write(fd, b"quit\r")
-        end = time.time() + 30
-        while time.time() < end:
-            p, st = os.waitpid(pid, os.WNOHANG)
-            if p:
-                break
-            try:
-                select.select([fd], [], [], 0.2)
-                os.read(fd, 65536)
-            except OSError:
-                pass
-        else:
+        s.send("run total\r")
+        s.expect(r"total = ", 30)
+        s.send("quit\r")
+        st = s.wait(30)
+        if st is None:
             raise AssertionError("hotrun did not quit")
-        assert os.waitstatus_to_exitcode(st) == 0
+        assert st == 0
     finally:
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except OSError:
-            pass
-        os.close(fd)
+        s.close()
 
 
 if __name__ == "__main__":
     if not built_with_mpi():
         print("hotrun was built without MPI: --ranks says so; no MPI tests")
+        shutil.rmtree(TMP, ignore_errors=True)
         sys.exit(0)
-    only = sys.argv[2:]
-    for fn in TESTS:
-        if only and fn.__name__ not in only:
-            continue
-        print("==", fn.__name__, flush=True)
-        t0 = time.time()
-        try:
-            fn()
-        except Exception:
-            traceback.print_exc()
-            FAILED.append(fn.__name__)
-        print("   %.1f s" % (time.time() - t0), flush=True)
-    if FAILED:
-        print("FAILED:", ", ".join(FAILED))
-        sys.exit(1)
-    print("all MPI tests passed")
+    sys.exit(e2e.main("mpi", keep_failed=True))

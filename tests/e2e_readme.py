@@ -9,8 +9,9 @@ group).  tests/run.sh is the command that runs this test, so it is not run
 again from here; examples/demo.sh is (it builds nothing new by then and
 leaves the prompt at end of input).
 
-usage: e2e_readme.py PATH_TO_HOTRUN      (run by ctest; the README itself
-says build/hotrun, which the normal build makes)
+usage: e2e_readme.py PATH_TO_HOTRUN [TEST ...]   (run by ctest; the README
+itself says build/hotrun, which the normal build makes; a TEST is a block's
+first line)
 """
 import os
 import re
@@ -19,8 +20,11 @@ import subprocess
 import sys
 import time
 
-SRC = os.environ.get("HOTRUN_SOURCE_DIR",
-                     os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "support"))
+import e2e  # noqa: E402
+from e2e import SRC, test  # noqa: E402
+
 ENV = dict(os.environ, NO_COLOR="1",
            HOTRUN_HISTORY="/dev/null")
 SELF = "tests/run.sh"
@@ -66,19 +70,12 @@ def main():
         found = blocks(f.read())
     assert len(found) >= 5, "the README has its command blocks"
     assert any(SELF in b for b in found), "the README names the test command"
-    failed = 0
     for code in found:
-        if code.strip() == SELF:
-            continue
-        try:
-            run_block(code)
-            print("ok  ", code.strip().splitlines()[0])
-        except Exception as e:          # report every block, then fail
-            failed += 1
-            print("FAIL", code.strip().splitlines()[0])
-            print("    ", repr(e)[:3000])
-    print(f"{len(found) - 1 - failed} passed, {failed} failed")
-    return 1 if failed else 0
+        if code.strip() != SELF:
+            test(lambda code=code: run_block(code),
+                 code.strip().splitlines()[0])
+    # report every block, then fail
+    return e2e.main(detail=lambda e: print("    ", repr(e)[:3000]))
 
 
 if __name__ == "__main__":

@@ -4,54 +4,34 @@ through a pseudo-terminal (completion, history across sessions, help,
 Ctrl-C, Ctrl-D, Enter repeating reload + run, colours and NO_COLOR, output
 ordering, banner and -q).  Python standard library only.
 
-usage: e2e_repl.py PATH_TO_HOTRUN      (run by ctest)
+usage: e2e_repl.py PATH_TO_HOTRUN [TEST ...]   (run by ctest)
 """
 import fcntl
 import os
-import pty
 import re
-import select
 import shutil
 import signal
 import struct
 import subprocess
 import sys
-import tempfile
 import termios
 import time
-import traceback
 
-HOTRUN = os.path.abspath(sys.argv[1])
-TMP = tempfile.mkdtemp(prefix="hotrun-repl-")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "support"))
+import e2e  # noqa: E402
+from e2e import HOTRUN, check_clean, test, tmp, write  # noqa: E402
+
+TMP = e2e.setup("hotrun-repl-")[0]
 TIMEOUT = 15            # per expectation: the machine may be busy
 CSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 PROMPT = r"hotrun \[[^\]\n]*\] > "
-tests = []
-
-
-def test(fn):
-    tests.append(fn)
-    return fn
-
-
-def tmp(*parts):
-    return os.path.join(TMP, *parts)
-
-
-def write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
 
 
 def save_npy(path, rows, cols):
-    """A C-order float64 .npy (format 1.0) holding 0, 1, 2, ..."""
-    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (%d, %d), }" \
-        % (rows, cols)
-    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
-    data = struct.pack("<%dd" % (rows * cols), *range(rows * cols))
-    with open(path, "wb") as f:
-        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)))
-        f.write(header.encode("latin1") + data)
+    """A C-order float64 .npy holding 0, 1, 2, ..."""
+    e2e.write_npy(path, "<f8", (rows, cols),
+                  struct.pack("<%dd" % (rows * cols), *range(rows * cols)))
 
 
 save_npy(tmp("small.npy"), 3, 4)         # sum 66
@@ -96,34 +76,12 @@ def base_env(**extra):
     return {k: v for k, v in env.items() if v is not None}
 
 
-class Session:
+class Session(e2e.Pty):
     """hotrun on a pseudo-terminal of rows x cols."""
 
     def __init__(self, args, env=None, rows=30, cols=100):
-        self.out = b""
-        self.mark = 0           # matched up to here (in text())
-        self.status = None
-        pid, fd = pty.fork()
-        if pid == 0:
-            try:
-                fcntl.ioctl(0, termios.TIOCSWINSZ,
-                            struct.pack("HHHH", rows, cols, 0, 0))
-                os.chdir(TMP)
-                os.execve(HOTRUN, [HOTRUN] + args, env or base_env())
-            finally:
-                os._exit(127)
-        self.pid, self.fd = pid, fd
-
-    def pump(self, timeout):
-        r, _, _ = select.select([self.fd], [], [], timeout)
-        if not r:
-            return True
-        try:
-            data = os.read(self.fd, 65536)
-        except OSError:
-            data = b""
-        self.out += data
-        return bool(data)
+        super().__init__(args, env or base_env(), cwd=TMP, size=(rows, cols),
+                         timeout=TIMEOUT)
 
     def text(self):
         """What was printed, without colour and cursor sequences and with
@@ -131,24 +89,8 @@ class Session:
         t = CSI.sub("", self.out.decode("utf-8", "replace"))
         return re.sub(r"\r*\n\r*", "\n", t)
 
-    def expect(self, pattern, timeout=TIMEOUT):
-        end = time.time() + timeout
-        while True:
-            m = re.compile(pattern).search(self.text(), self.mark)
-            if m:
-                self.mark = m.end()
-                return m
-            left = end - time.time()
-            if left <= 0 or not self.pump(min(left, 0.2)):
-                if not re.search(pattern, self.text()[self.mark:]):
-                    raise AssertionError("expected %r, got %r" % (
-                        pattern, self.text()[self.mark:][-600:]))
-
     def prompt(self, timeout=TIMEOUT):
         return self.expect(PROMPT, timeout)
-
-    def send(self, s):
-        os.write(self.fd, s.encode())
 
     def line(self, s):
         self.send(s + "\r")
@@ -162,29 +104,15 @@ class Session:
         return os.waitpid(self.pid, os.WNOHANG)[0] == 0
 
     def wait(self, timeout=TIMEOUT):
-        end = time.time() + timeout
-        while time.time() < end:
-            self.pump(0.05)
-            pid, st = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.status = os.waitstatus_to_exitcode(st)
-                self.pid = None
-                return self.status
-        raise AssertionError("hotrun did not exit: %r"
-                             % self.text()[-400:])
+        status = super().wait(timeout)
+        if status is None:
+            raise AssertionError("hotrun did not exit: %r"
+                                 % self.text()[-400:])
+        return status
 
     def close(self):
-        bad = re.search(r"(Address|Leak|Undefined)Sanitizer|runtime error:",
-                        self.text())
-        if self.pid is not None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-            except OSError:
-                pass
-            self.pid = None
-        os.close(self.fd)
-        assert not bad, self.text()[bad.start():][:2000]
+        super().close()
+        check_clean(self.text())
 
 
 def session(*args, **env):
@@ -591,28 +519,5 @@ def resize_and_long_lines():
         s.close()
 
 
-def main():
-    passed = failed = 0
-    start = time.time()
-    for fn in tests:
-        t0 = time.time()
-        try:
-            fn()
-            passed += 1
-            print("ok    %s (%.1f s)" % (fn.__name__, time.time() - t0))
-        except Exception:
-            failed += 1
-            print("FAIL  %s" % fn.__name__)
-            traceback.print_exc()
-        sys.stdout.flush()
-    print("%d passed, %d failed (%.1f s)" % (passed, failed,
-                                             time.time() - start))
-    if failed == 0:
-        shutil.rmtree(TMP, ignore_errors=True)
-    else:
-        print("files kept in", TMP)
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(e2e.main("wide", keep_failed=True))

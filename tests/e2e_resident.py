@@ -4,35 +4,22 @@ request, that a file saved over a loaded array changes nothing and cannot
 end the session, and that --demo without HOME writes only into a private
 folder of the user's own.
 
-usage: e2e_resident.py PATH_TO_HOTRUN      (run by ctest)
+usage: e2e_resident.py PATH_TO_HOTRUN [TEST ...]   (run by ctest)
 """
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
-import traceback
 
 import numpy as np
 
-HOTRUN = os.path.abspath(sys.argv[1])
-SRC = os.environ.get("HOTRUN_SOURCE_DIR",
-                     os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TASKS = os.path.join(SRC, "tests", "fixtures", "core_tasks.c")
-TMP = tempfile.mkdtemp(prefix="hotrun-e2e-resident-")
-ENV = dict(os.environ, NO_COLOR="1", HOTRUN_NO_PROGRESS="1",
-           HOTRUN_HISTORY=os.path.join(TMP, "h"))
-tests = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "support"))
+import e2e  # noqa: E402
+from e2e import FIX, HOTRUN, test, tmp  # noqa: E402
 
-
-def test(fn):
-    tests.append(fn)
-    return fn
-
-
-def tmp(name):
-    return os.path.join(TMP, name)
+TASKS = os.path.join(FIX, "core_tasks.c")
+TMP, ENV = e2e.setup("hotrun-e2e-resident-", HOTRUN_NO_PROGRESS="1")
 
 
 class Session:
@@ -63,9 +50,7 @@ class Session:
 
 
 def hotrun(args, stdin="", env=None, timeout=120):
-    p = subprocess.run([HOTRUN] + args, input=stdin, capture_output=True,
-                       text=True, timeout=timeout, env=env or ENV, cwd=TMP)
-    return p.returncode, p.stdout, p.stderr
+    return e2e.hotrun(args, stdin, timeout, env)
 
 
 @test
@@ -217,21 +202,5 @@ def demo_without_home_refuses_a_folder_others_can_write():
     assert os.listdir(shared) == []
 
 
-def main():
-    passed = failed = 0
-    for t in tests:
-        try:
-            t()
-            passed += 1
-            print(f"ok   {t.__name__}")
-        except Exception:
-            failed += 1
-            print(f"FAIL {t.__name__}")
-            traceback.print_exc()
-    shutil.rmtree(TMP, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(e2e.main())

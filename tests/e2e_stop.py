@@ -7,39 +7,25 @@ hr_parallel_for workers).  A reload ends in a module or one error, never a
 hang or the end of the session, whatever the file is or holds; the session
 and its array are intact after it.
 
-usage: e2e_stop.py PATH_TO_HOTRUN      (run by ctest)
+usage: e2e_stop.py PATH_TO_HOTRUN [TEST ...]   (run by ctest)
 """
 import os
 import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 
-HOTRUN = os.path.abspath(sys.argv[1])
-TMP = tempfile.mkdtemp(prefix="hotrun-stop-")
-ENV = dict(os.environ, NO_COLOR="1")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "support"))
+import e2e  # noqa: E402
+from e2e import HOTRUN, test, tmp, write_npy  # noqa: E402
 
-
-def write_npy(path, dtype, shape, data):
-    """A v1.0 .npy file, without numpy."""
-    header = "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }" % (
-        dtype, "".join(f"{n}, " for n in shape))
-    pad = 64 - (10 + len(header) + 1) % 64
-    header = header + " " * pad + "\n"
-    with open(path, "wb") as f:
-        f.write(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little"))
-        f.write(header.encode())
-        f.write(data)
+TMP, ENV = e2e.setup("hotrun-stop-", history=False)
 
 
 def write(name, text):
-    path = os.path.join(TMP, name)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
+    return e2e.write(tmp(name), text)
 
 
 A = os.path.join(TMP, "a.npy")
@@ -62,14 +48,6 @@ STUBBORN = write("stubborn.c", '#include "hotrun.h"\n#include <unistd.h>\n'
                  "double f(const struct hr_array *a)\n"
                  '{ printf("started\\n"); fflush(stdout);'
                  " for (int i = 0; i < 3; i++) sleep(1); return 7; }\n")
-
-tests = []
-
-
-def test(fn):
-    tests.append(fn)
-    return fn
-
 
 def run_script(script, timeout=60, args=()):
     t0 = time.time()
@@ -262,21 +240,5 @@ def watch_save_during_a_run_cancels_it():
     assert re.search(r"run: cancelled: f stopped after", err), err
 
 
-def main():
-    passed = failed = 0
-    for t in tests:
-        t0 = time.time()
-        try:
-            t()
-            passed += 1
-            print(f"ok   {t.__name__} ({time.time() - t0:.1f} s)")
-        except Exception:
-            failed += 1
-            print(f"FAIL {t.__name__}")
-            traceback.print_exc()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(e2e.main("timed", keep_failed=True))

@@ -5,46 +5,31 @@ the run succeeds (in process and --isolate); blocks kept with hr_keep
 survive runs and reloads; arguments a task never read are named; batch
 JSON says what a run made.
 
-usage: e2e_tasks.py PATH_TO_HOTRUN      (run by ctest)
+usage: e2e_tasks.py PATH_TO_HOTRUN [TEST ...]   (run by ctest)
 """
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
-import traceback
 
 import numpy as np
 
-HOTRUN = os.path.abspath(sys.argv[1])
-TMP = tempfile.mkdtemp(prefix="hotrun-tasks-")
-ENV = dict(os.environ, NO_COLOR="1", HOTRUN_HISTORY=os.path.join(TMP, "h"))
-tests = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "support"))
+import e2e  # noqa: E402
+from e2e import HOTRUN, test, tmp  # noqa: E402
 
-
-def test(fn):
-    tests.append(fn)
-    return fn
-
-
-def tmp(name):
-    return os.path.join(TMP, name)
+TMP, ENV = e2e.setup("hotrun-tasks-")
 
 
 def write(name, text):
-    with open(tmp(name), "w") as f:
-        f.write(text)
-    return tmp(name)
+    return e2e.write(tmp(name), text)
 
 
 def hotrun(args, stdin):
-    p = subprocess.run([HOTRUN, "-q"] + args, input=stdin,
-                       capture_output=True, text=True, timeout=120, env=ENV,
-                       cwd=TMP)
-    err = re.sub(r"(?m)^<stdin>:\d+: ", "", p.stderr)
-    return p.returncode, p.stdout, err
+    rc, out, err = e2e.hotrun(["-q"] + args, stdin, 120)
+    return rc, out, re.sub(r"(?m)^<stdin>:\d+: ", "", err)
 
 
 def value(out, name):
@@ -284,21 +269,5 @@ def rates_count_the_arrays_a_run_read():
     assert [r["bytes"] for r in rows] == [800000, 80, 800080, 8000], rows
 
 
-def main():
-    passed = failed = 0
-    for t in tests:
-        try:
-            t()
-            passed += 1
-            print(f"ok   {t.__name__}")
-        except Exception:
-            failed += 1
-            print(f"FAIL {t.__name__}")
-            traceback.print_exc()
-    shutil.rmtree(TMP, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(e2e.main())

@@ -6,56 +6,28 @@ watch mode, the missing compiler, tier-2-only compile errors, Ctrl-C at
 the prompt, and compiles killed with their module or the session.
 HOTRUN_CC names the compiler, HOTRUN_TIER=wait|off the mode.
 
-usage: e2e_tier2.py PATH_TO_HOTRUN      (run by ctest)
+usage: e2e_tier2.py PATH_TO_HOTRUN [TEST ...]   (run by ctest)
 """
 import json
 import os
-import pty
 import re
-import select
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 
 import numpy as np
 
-HOTRUN = os.path.abspath(sys.argv[1])
-SRC = os.environ.get("HOTRUN_SOURCE_DIR",
-                     os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIX = os.path.join(SRC, "tests", "fixtures")
-TMP = tempfile.mkdtemp(prefix="hotrun-tier2-")
-ENV = dict(os.environ, NO_COLOR="1", HOTRUN_HISTORY=os.path.join(TMP, "h"),
-           HOTRUN_NO_PROGRESS="1")
-for k in ("HOTRUN_CC", "HOTRUN_TIER"):
-    ENV.pop(k, None)
-tests = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "support"))
+import e2e  # noqa: E402
+from e2e import FIX, HOTRUN, SRC, test, tmp, write  # noqa: E402
 
-
-def test(fn):
-    tests.append(fn)
-    return fn
-
-
-def tmp(name):
-    return os.path.join(TMP, name)
-
-
-def write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-    return path
+TMP, ENV = e2e.setup("hotrun-tier2-", HOTRUN_NO_PROGRESS="1",
+                     HOTRUN_CC=None, HOTRUN_TIER=None)
 
 
 def hotrun(args, stdin="", timeout=120, **env):
-    e = dict(ENV)
-    e.update(env)
-    p = subprocess.run([HOTRUN] + args, input=stdin, capture_output=True,
-                       text=True, timeout=timeout, env=e, cwd=TMP)
-    return p.returncode, p.stdout, p.stderr
+    return e2e.hotrun(args, stdin, timeout, dict(ENV, **env))
 
 
 def results(out):
@@ -371,42 +343,11 @@ def quit_and_reload_kill_compiles():
     assert not running(cc2), "a compile outlived hotrun"
 
 
-class Pty:
-    def __init__(self, args, env):
-        pid, fd = pty.fork()
-        if pid == 0:
-            try:
-                os.chdir(TMP)
-                os.execve(HOTRUN, [HOTRUN] + args, env)
-            finally:
-                os._exit(127)
-        self.pid, self.fd, self.out = pid, fd, b""
-
-    def expect(self, pattern, timeout=30):
-        end = time.time() + timeout
-        while time.time() < end:
-            text = self.out.decode("utf-8", "replace")
-            if re.search(pattern, text):
-                return text
-            r, _, _ = select.select([self.fd], [], [], 0.1)
-            if r:
-                try:
-                    self.out += os.read(self.fd, 65536)
-                except OSError:
-                    break
-        raise AssertionError("expected %r in %r" % (pattern, self.out[-800:]))
-
-    def close(self):
-        os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
-        os.close(self.fd)
-
-
 @test
 def ctrl_c_at_the_prompt_spares_the_compile():
     cc = slow_cc(1.0, "slowcc3")
     env = dict(ENV, HOTRUN_CC=cc, HOTRUN_TIER="wait", TERM="dumb", HOME=TMP)
-    s = Pty(["-q", A64], env)
+    s = e2e.Pty(["-q", A64], env, cwd=TMP)
     try:
         s.expect(r"> $")
         os.write(s.fd, b"reload busy.c\r")
@@ -422,28 +363,5 @@ def ctrl_c_at_the_prompt_spares_the_compile():
         s.close()
 
 
-def main():
-    passed = failed = 0
-    start = time.time()
-    for fn in tests:
-        t0 = time.time()
-        try:
-            fn()
-            passed += 1
-            print("ok    %s (%.1f s)" % (fn.__name__, time.time() - t0))
-        except Exception:
-            failed += 1
-            print("FAIL  %s" % fn.__name__)
-            traceback.print_exc()
-        sys.stdout.flush()
-    print("%d passed, %d failed (%.1f s)" % (passed, failed,
-                                             time.time() - start))
-    if failed == 0:
-        shutil.rmtree(TMP, ignore_errors=True)
-    else:
-        print("files kept in", TMP)
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(e2e.main("wide", keep_failed=True))

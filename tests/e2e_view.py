@@ -5,39 +5,25 @@ writes a file np.load reads bit for bit and never overwrites the file an
 array is mapped from.  The engines are tested in depth by test_show,
 test_stats, test_plot and test_save; this proves the commands reach them.
 
-usage: e2e_view.py PATH_TO_HOTRUN      (run by ctest)
+usage: e2e_view.py PATH_TO_HOTRUN [TEST ...]   (run by ctest)
 """
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
-import traceback
 import xml.etree.ElementTree as ET
 
 import numpy as np
 
-HOTRUN = os.path.abspath(sys.argv[1])
-TMP = tempfile.mkdtemp(prefix="hotrun-view-")
-ENV = dict(os.environ, NO_COLOR="1", HOTRUN_HISTORY=os.path.join(TMP, "h"))
-tests = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "support"))
+import e2e  # noqa: E402
+from e2e import test, tmp  # noqa: E402
 
-
-def test(fn):
-    tests.append(fn)
-    return fn
+e2e.setup("hotrun-view-")
 
 
 def hotrun(args, stdin=""):
-    p = subprocess.run([HOTRUN, "-q"] + args, input=stdin,
-                       capture_output=True, text=True, timeout=60, env=ENV,
-                       cwd=TMP)
-    return p.returncode, p.stdout, p.stderr
-
-
-def tmp(name):
-    return os.path.join(TMP, name)
+    return e2e.hotrun(["-q"] + args, stdin)
 
 
 rng = np.random.default_rng(7)
@@ -112,21 +98,5 @@ def save_round_trips_and_refuses_mapped_files():
     assert rc == 2 and "no array named 'nope'" in err, err
 
 
-def main():
-    passed = failed = 0
-    for t in tests:
-        try:
-            t()
-            passed += 1
-            print(f"ok   {t.__name__}")
-        except Exception:
-            failed += 1
-            print(f"FAIL {t.__name__}")
-            traceback.print_exc()
-    shutil.rmtree(TMP, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(e2e.main())

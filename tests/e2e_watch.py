@@ -24,34 +24,16 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "support"))
+import e2e  # noqa: E402
+from e2e import write  # noqa: E402
+
 SETTLE_S = 0.5      # quiet time after a result: no second reload may come
 TIMEOUT_S = 5.0     # longest wait for one result
 
-passed = 0
-failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok   {what}")
-    else:
-        failed += 1
-        print(f"FAIL {what}")
-    sys.stdout.flush()
-
-
-def write_npy(path, values):
-    """A float64 .npy file, written by hand (format 1.0)."""
-    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (%d,), }" % (
-        len(values))
-    pad = (64 - (10 + len(header) + 1) % 64) % 64
-    header += " " * pad + "\n"
-    with open(path, "wb") as f:
-        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)))
-        f.write(header.encode("latin1"))
-        f.write(struct.pack("<%dd" % len(values), *values))
+REPORT = e2e.Report("checks")
+check = REPORT.result       # check(ok, what): one ok or FAIL line
 
 
 def task_src(v, note=""):
@@ -68,11 +50,6 @@ def task_src(v, note=""):
 
 def util_src(u):
     return f"#define UTIL {u}\n"
-
-
-def write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
 
 
 class Hotrun:
@@ -293,7 +270,7 @@ def session_inotify(exe, d, npy, task, util):
     h.send("run f")
     check(h.wait(m, result_re(v + 5)) is not None,
           "after a compile error the last good module runs")
-    if failed:
+    if REPORT.failed:
         h.dump(m)
     v += 1
     expect_one_reload(h, "fixed again", lambda: write(task, task_src(v)),
@@ -379,14 +356,14 @@ def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     exe = os.path.abspath(sys.argv[1])
-    t0 = time.monotonic()
     d = tempfile.mkdtemp(prefix="hotrun-watch-")
     try:
         os.mkdir(os.path.join(d, "elsewhere"))
         npy = os.path.join(d, "a.npy")
         task = os.path.join(d, "t.c")
         util = os.path.join(d, "util.h")
-        write_npy(npy, [float(i) for i in range(10)])
+        e2e.write_npy(npy, "<f8", (10,),
+                      struct.pack("<10d", *[float(i) for i in range(10)]))
         write(task, task_src(100))
         write(util, util_src(0))
         session_inotify(exe, d, npy, task, util)
@@ -394,9 +371,7 @@ def main():
         session_option(exe, d, npy, task, util)
     finally:
         shutil.rmtree(d, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed "
-          f"({time.monotonic() - t0:.1f} s)")
-    sys.exit(1 if failed else 0)
+    sys.exit(REPORT.summary())
 
 
 if __name__ == "__main__":
