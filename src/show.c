@@ -40,6 +40,8 @@ struct show {
     struct hr_text *t;
     int summary;        /* more elements than the threshold */
     int64_t edge;
+    const int64_t *n;   /* the shape shown: a's, or the whole array's
+                         * when a holds only its corners */
     struct ffmt re, im;
     int int_width;
     int64_t idx[HR_MAX_NDIM];
@@ -59,11 +61,20 @@ static double ratio(int type, double max, double min)
 
 static int summarised(const struct show *sh, int axis)
 {
-    return sh->summary && 2 * sh->edge < sh->a->shape[axis];
+    return sh->summary && 2 * sh->edge < sh->n[axis];
 }
 
 /* Calls fn on every element shown: all of them, or the corners left by
  * the summary (NumPy's _leading_trailing). */
+/* Where index i of axis k of the shape shown lies in a: past the middle
+ * that a summarised axis leaves out, when a holds only the corners. */
+static int64_t phys(const struct show *sh, int k, int64_t i)
+{
+    int64_t cut = sh->n[k] - sh->a->shape[k];
+
+    return cut > 0 && i >= sh->edge ? i - cut : i;
+}
+
 static void walk(struct show *sh, void (*fn)(struct show *, const char *,
                                              void *), void *ctx)
 {
@@ -75,15 +86,15 @@ static void walk(struct show *sh, void (*fn)(struct show *, const char *,
     int k;
 
     for (k = 0; k < a->ndim; k++) {
-        cnt[k] = summarised(sh, k) ? 2 * sh->edge : a->shape[k];
+        cnt[k] = summarised(sh, k) ? 2 * sh->edge : sh->n[k];
         j[k] = 0;
     }
     for (;;) {
         off = 0;
         for (k = 0; k < a->ndim; k++) {
-            pos = j[k] < cnt[k] / 2 || cnt[k] == a->shape[k] ? j[k] :
-                  a->shape[k] - cnt[k] + j[k];
-            off += pos * a->strides[k];
+            pos = j[k] < cnt[k] / 2 || cnt[k] == sh->n[k] ? j[k] :
+                  sh->n[k] - cnt[k] + j[k];
+            off += phys(sh, k, pos) * a->strides[k];
         }
         fn(sh, (const char *)a->data + off, ctx);
         for (k = a->ndim - 1; k >= 0 && ++j[k] == cnt[k]; k--)
@@ -280,7 +291,7 @@ static const char *elem_at(const struct show *sh)
     int k;
 
     for (k = 0; k < sh->a->ndim; k++)
-        off += sh->idx[k] * sh->a->strides[k];
+        off += phys(sh, k, sh->idx[k]) * sh->a->strides[k];
     return (const char *)sh->a->data + off;
 }
 
@@ -322,7 +333,7 @@ static void row_word(struct show *sh, int axis, int64_t i, int *line,
 static void layout(struct show *sh, int axis, int hang, int width)
 {
     struct hr_text *t = sh->t;
-    int64_t n = sh->a->shape[axis];
+    int64_t n = sh->n[axis];
     int left = sh->a->ndim - axis;
     int summ = summarised(sh, axis);
     int64_t lead = summ ? sh->edge : 0;
@@ -391,16 +402,57 @@ void hr_show_header(const struct hr_array *a, struct hr_text *t)
     hr_text_printf(t, "shape %s %s%s", sh, hr_dtype_name(a->dtype), layout);
 }
 
+/* The summary NumPy makes of an array of ndim axes of shape n: *edge
+ * elements kept at each end of an axis it cuts; returns whether there is
+ * one (more elements than the threshold). */
+static int summary_of(int ndim, const int64_t *n, const struct hr_show_opts *o,
+                      int64_t *edge)
+{
+    int64_t size = 1;
+    int k;
+
+    for (k = 0; k < ndim; k++)
+        size = n[k] == 0 || size > INT64_MAX / n[k] ? (n[k] == 0 ? 0 : size)
+                                                    : size * n[k];
+    *edge = o->edgeitems < size ? o->edgeitems : size;
+    return size > o->threshold;
+}
+
+void hr_show_corners(int ndim, const int64_t *full,
+                     const struct hr_show_opts *o, int64_t *keep)
+{
+    int64_t edge = 0;
+    int summary = summary_of(ndim, full, o, &edge);
+    int k;
+
+    for (k = 0; k < ndim; k++)
+        keep[k] = summary && 2 * edge < full[k] ? edge : -1;
+}
+
 int hr_show_format(const struct hr_array *a, const struct hr_show_opts *o,
                    struct hr_text *t)
 {
+    return hr_show_format_corners(a, a->shape, o, t);
+}
+
+int hr_show_format_corners(const struct hr_array *a, const int64_t *full,
+                           const struct hr_show_opts *o, struct hr_text *t)
+{
     struct show sh;
     char buf[WORD_MAX];
+    int64_t keep[HR_MAX_NDIM];
     int type;
+    int k;
 
     if (hr_array_check(a) != 0 || o->edgeitems < 1 || o->precision < 0 ||
         o->precision > HR_SHOW_MAX_PRECISION)
         return HR_EINVAL;
+    hr_show_corners(a->ndim, full, o, keep);
+    for (k = 0; k < a->ndim; k++) {
+        if (a->shape[k] != full[k] &&
+            (keep[k] < 0 || a->shape[k] != 2 * keep[k]))
+            return HR_EINVAL;
+    }
     if (a->ndim == 0) {
         if (hr_show_scalar(a->dtype, a->data, buf, sizeof buf) < 0)
             return HR_ENOMEM;
@@ -415,8 +467,8 @@ int hr_show_format(const struct hr_array *a, const struct hr_show_opts *o,
     sh.a = a;
     sh.o = o;
     sh.t = t;
-    sh.summary = a->size > o->threshold;
-    sh.edge = o->edgeitems < a->size ? o->edgeitems : a->size;
+    sh.n = full;
+    sh.summary = summary_of(a->ndim, full, o, &sh.edge);
     type = hr_show_part_type(a->dtype);
     sh.re.type = type;
     sh.im.type = type;

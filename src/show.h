@@ -52,6 +52,20 @@ void hr_show_header(const struct hr_array *a, struct hr_text *t);
 int hr_show_format(const struct hr_array *a, const struct hr_show_opts *o,
                    struct hr_text *t);
 
+/* Which elements NumPy's summary of an array of shape full shows: keep[k]
+ * elements at each end of axis k, or -1 when the axis is shown whole. */
+void hr_show_corners(int ndim, const int64_t *full,
+                     const struct hr_show_opts *o, int64_t *keep);
+
+/* hr_show_format() of an array of shape full that a is, or holds only the
+ * shown corners of: on each axis hr_show_corners() cuts, a has the whole
+ * axis or the 2 x keep[k] elements kept (the first keep[k], then the
+ * last); on the others all of them.  How the MPI engine shows an array split over ranks without
+ * gathering it.  Returns what hr_show_format() does; HR_EINVAL also when a's
+ * shape is not that of the corners. */
+int hr_show_format_corners(const struct hr_array *a, const int64_t *full,
+                           const struct hr_show_opts *o, struct hr_text *t);
+
 /* str() of the NumPy scalar at p, of the given dtype ("1.5", "1e-05",
  * "nan", "True", "(1+2j)"), into buf of cap bytes; returns the length or
  * -1 when cut. */

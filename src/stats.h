@@ -60,4 +60,12 @@ void hr_stats_unravel(const struct hr_array *a, int64_t flat, int64_t *idx);
 int hr_stats_format(const struct hr_array *a, const struct hr_stats *s,
                     struct hr_text *t);
 
+/* hr_stats_format() with the smallest and largest elements given (at min
+ * and max, of a's dtype) instead of read from a, which then only gives
+ * the dtype and shape: the statistics of an array split over ranks,
+ * combined on rank 0. */
+int hr_stats_format_elems(const struct hr_array *a, const struct hr_stats *s,
+                          const void *min, const void *max,
+                          struct hr_text *t);
+
 #endif
