@@ -34,6 +34,9 @@ static void copy_record(struct hr_record *dst, const struct hr_record *src)
     dst->targv = src->targv;
     dst->has_result = src->has_result;
     dst->result = src->result;
+    dst->result_kind = src->result_kind;
+    dst->iresult = src->iresult;
+    dst->uresult = src->uresult;
     dst->show_file = src->show_file;
     dst->compile_ms = src->compile_ms;
     dst->run_ms = src->run_ms;
@@ -122,6 +125,58 @@ static void merge_errors(struct hr_record *m, int n,
     m->error = t.s;
 }
 
+/* Combines integer results of one kind (HR_RESULT_INT or _UINT) as kind
+ * (HR_SUM, ...) says, exactly, over the ranks with weight (all when none
+ * has any).  Returns 0, or -1 when the combine is not an integer one
+ * (HR_MEAN, a fold of the task's own) or overflows: then doubles do it. */
+static int combine_ints(struct hr_record *m, int how, int n,
+                        const double *w)
+{
+    int any = 0, first = 1;
+    int64_t i = 0;
+    uint64_t u = 0;
+    int r;
+
+    for (r = 0; r < n; r++)
+        any |= w[r] > 0;
+    if (how != HR_SUM && how != HR_PROD && how != HR_MIN && how != HR_MAX &&
+        how != HR_FIRST && how != HR_LAST)
+        return -1;
+    for (r = 0; r < n; r++) {
+        const struct hr_part *p = &m->parts[r];
+        int bad = 0;
+
+        if (any && w[r] <= 0)
+            continue;
+        if (first || how == HR_LAST) {
+            i = p->iresult;
+            u = p->uresult;
+        } else if (how == HR_SUM) {
+            bad = m->result_kind == HR_RESULT_INT
+                  ? __builtin_add_overflow(i, p->iresult, &i)
+                  : __builtin_add_overflow(u, p->uresult, &u);
+        } else if (how == HR_PROD) {
+            bad = m->result_kind == HR_RESULT_INT
+                  ? __builtin_mul_overflow(i, p->iresult, &i)
+                  : __builtin_mul_overflow(u, p->uresult, &u);
+        } else if (how == HR_MIN) {
+            i = p->iresult < i ? p->iresult : i;
+            u = p->uresult < u ? p->uresult : u;
+        } else if (how == HR_MAX) {
+            i = p->iresult > i ? p->iresult : i;
+            u = p->uresult > u ? p->uresult : u;
+        }
+        if (bad)
+            return -1;
+        first = 0;
+    }
+    m->iresult = i;
+    m->uresult = u;
+    m->result = m->result_kind == HR_RESULT_INT ? (double)i : (double)u;
+    m->has_result = 1;
+    return 0;
+}
+
 /* A run's parts, time and combined value. */
 static void merge_run(struct hr_session *s, struct hr_record *m, int n,
                       const struct hr_rank_reply *rp, int i)
@@ -159,6 +214,9 @@ static void merge_run(struct hr_session *s, struct hr_record *m, int n,
         p->ok = x->ok;
         p->has_result = x->has_result;
         p->result = x->result;
+        p->result_kind = x->result_kind;
+        p->iresult = x->iresult;
+        p->uresult = x->uresult;
         p->run_ms = x->run_ms;
         hr_record_set(&p->error, x->error);
         all_ok &= x->ok && x->has_result;
@@ -181,12 +239,24 @@ static void merge_run(struct hr_session *s, struct hr_record *m, int n,
                  rec_of(rp, slowest, i)->timing, n);
         hr_record_set(&m->timing, timing);
     }
+    /* a void task: done on every rank, nothing to combine */
+    if (m->parts[0].result_kind == HR_RESULT_VOID) {
+        m->has_result = 1;
+        m->result_kind = HR_RESULT_VOID;
+        goto out;
+    }
     snprintf(spec, sizeof spec, "%s:%s", m->file != NULL ? m->file : "",
              m->function != NULL ? m->function : "");
     if (hr_session_find_task(s, m->file != NULL ? spec : m->function, &mod,
                              &task, &err) != 0 ||
         hr_session_task_combine(s, mod, task) == 0)
         goto out;               /* says nothing: the parts are the answer */
+    m->result_kind = m->parts[0].result_kind;
+    if ((m->result_kind == HR_RESULT_INT ||
+         m->result_kind == HR_RESULT_UINT) &&
+        combine_ints(m, hr_session_task_combine(s, mod, task), n, w) == 0)
+        goto out;
+    m->result_kind = HR_RESULT_DOUBLE;
     r = hr_session_combine(s, mod, task, n, v, w, &m->result, &err);
     if (r != 0) {
         hr_record_error(m, "run: combining the ranks' results: %s",

@@ -273,7 +273,14 @@ void hr_record_json(const struct hr_record *r, FILE *f)
 
             fprintf(f, "%s{\"rank\": %d, \"ok\": %s, \"result\": ",
                     i > 0 ? ", " : "", i, p->ok ? "true" : "false");
-            json_num(f, p->result, p->ok && p->has_result);
+            if (p->ok && p->has_result && p->result_kind == HR_RESULT_INT)
+                fprintf(f, "%lld", (long long)p->iresult);
+            else if (p->ok && p->has_result &&
+                     p->result_kind == HR_RESULT_UINT)
+                fprintf(f, "%llu", (unsigned long long)p->uresult);
+            else
+                json_num(f, p->result, p->ok && p->has_result &&
+                                       p->result_kind != HR_RESULT_VOID);
             fputs(", \"run_ms\": ", f);
             json_num(f, p->run_ms, p->run_ms >= 0);
             fputs(", \"error\": ", f);

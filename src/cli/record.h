@@ -36,6 +36,9 @@ struct hr_part {
     int ok;
     int has_result;
     double result;
+    int result_kind;            /* enum hr_result_kind, as the record's */
+    int64_t iresult;
+    uint64_t uresult;
     double run_ms;              /* < 0: did not run */
     char *error;                /* owned, or NULL */
 };

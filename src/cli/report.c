@@ -45,7 +45,14 @@ static void report_parts(const struct hr_cli *cli, const char *prefix,
 
     hr_text_printf(&t, "[");
     for (i = 0; i < r->nranks; i++) {
-        hr_out_format_value(r->parts[i].result, v, sizeof v);
+        const struct hr_part *p = &r->parts[i];
+
+        if (p->result_kind == HR_RESULT_INT)
+            snprintf(v, sizeof v, "%lld", (long long)p->iresult);
+        else if (p->result_kind == HR_RESULT_UINT)
+            snprintf(v, sizeof v, "%llu", (unsigned long long)p->uresult);
+        else
+            hr_out_format_value(p->result, v, sizeof v);
         hr_text_printf(&t, "%s%s", i > 0 ? ", " : "", v);
     }
     hr_text_printf(&t, "] by rank, not combined (the task has no "

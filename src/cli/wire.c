@@ -29,6 +29,31 @@ static void put_exact(cJSON *o, const char *key, double v)
     cJSON_AddStringToObject(o, key, buf);
 }
 
+/* The kind of a result and its exact integer, as text. */
+static void put_kind(cJSON *o, int kind, int64_t i, uint64_t u)
+{
+    char buf[32];
+
+    cJSON_AddNumberToObject(o, "rkind", kind);
+    if (kind == HR_RESULT_INT)
+        snprintf(buf, sizeof buf, "%lld", (long long)i);
+    else
+        snprintf(buf, sizeof buf, "%llu", (unsigned long long)u);
+    cJSON_AddStringToObject(o, "rint", buf);
+}
+
+static const char *get_str(const cJSON *o, const char *key);
+
+static void get_kind(const cJSON *o, int *kind, int64_t *i, uint64_t *u)
+{
+    const char *s = get_str(o, "rint");
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(o, "rkind");
+
+    *kind = cJSON_IsNumber(k) ? (int)k->valuedouble : HR_RESULT_DOUBLE;
+    *i = s != NULL ? strtoll(s, NULL, 10) : 0;
+    *u = s != NULL ? strtoull(s, NULL, 10) : 0;
+}
+
 static const char *get_str(const cJSON *o, const char *key)
 {
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
@@ -91,6 +116,7 @@ char *hr_wire_record(const struct hr_record *r)
     cJSON_AddNumberToObject(o, "targc", targ0 > 0 ? r->targc : 0);
     cJSON_AddBoolToObject(o, "has_result", r->has_result);
     put_exact(o, "result", r->result);
+    put_kind(o, r->result_kind, r->iresult, r->uresult);
     cJSON_AddBoolToObject(o, "show_file", r->show_file);
     cJSON_AddNumberToObject(o, "compile_ms", r->compile_ms);
     cJSON_AddNumberToObject(o, "run_ms", r->run_ms);
@@ -111,6 +137,8 @@ char *hr_wire_record(const struct hr_record *r)
         cJSON_AddBoolToObject(p, "ok", r->parts[i].ok);
         cJSON_AddBoolToObject(p, "has_result", r->parts[i].has_result);
         put_exact(p, "result", r->parts[i].result);
+        put_kind(p, r->parts[i].result_kind, r->parts[i].iresult,
+                 r->parts[i].uresult);
         cJSON_AddNumberToObject(p, "run_ms", r->parts[i].run_ms);
         put_str(p, "error", r->parts[i].error);
         cJSON_AddItemToArray(parts, p);
@@ -143,6 +171,7 @@ int hr_wire_parse_record(const char *text, struct hr_record *r)
     }
     r->has_result = get_bool(o, "has_result");
     r->result = get_exact(o, "result");
+    get_kind(o, &r->result_kind, &r->iresult, &r->uresult);
     r->show_file = get_bool(o, "show_file");
     r->compile_ms = get_num(o, "compile_ms", -1);
     r->run_ms = get_num(o, "run_ms", -1);
@@ -165,6 +194,8 @@ int hr_wire_parse_record(const char *text, struct hr_record *r)
         r->parts[i].ok = get_bool(p, "ok");
         r->parts[i].has_result = get_bool(p, "has_result");
         r->parts[i].result = get_exact(p, "result");
+        get_kind(p, &r->parts[i].result_kind, &r->parts[i].iresult,
+                 &r->parts[i].uresult);
         r->parts[i].run_ms = get_num(p, "run_ms", -1);
         r->parts[i].error = dup_str(p, "error");
         r->nranks = i + 1;
