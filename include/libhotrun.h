@@ -451,6 +451,36 @@ HR_API int hr_session_run(struct hr_session *s, const char *spec, int argc,
 HR_API int hr_session_set_shard(struct hr_session *s, int rank, int nranks,
                                 int64_t halo);
 
+/* How the sessions of the ranks reach rank 0: `show`, `stats`, `plot` and
+ * `save` of an array split over the ranks need every rank's part.  Every
+ * rank calls gather() once per step, in the same order, with its part
+ * (len bytes); on rank 0 parts[r] and lens[r] (r = 0 .. nranks - 1, its
+ * own included) get each rank's part, owned (free()); other ranks get
+ * nothing.  Returns 0 or -1 (the job is broken). */
+struct hr_gather {
+    int (*gather)(void *ud, const void *part, size_t len, char **parts,
+                  size_t *lens);
+    /* Rank 0's *buf (*len bytes) to every rank: the others get an owned
+     * copy (free()) in *buf and *len.  Returns 0 or -1. */
+    int (*bcast)(void *ud, char **buf, size_t *len);
+    void *ud;
+};
+
+/* Gives the session its ranks' gather (NULL: none).  Without it, or in
+ * one process, each session looks at its own slab only. */
+HR_API void hr_session_set_gather(struct hr_session *s,
+                                  const struct hr_gather *g);
+
+/* Over ranks, at the start of the command after a run: the ranks agree on
+ * the arrays that run made.  When the run failed on some rank (failed:
+ * here), they are dropped on every rank; an array every rank made with
+ * the same dtype and the same shape past axis 0 becomes one array split
+ * on axis 0 (rank r's rows after those of the ranks before it); any other
+ * stays each rank's own.  Every rank calls it, in step.  Returns 0 or
+ * HR_EIO (the job is broken). */
+HR_API int hr_session_settle_made(struct hr_session *s, int failed,
+                                  struct hr_err *err);
+
 /* A task file's text from elsewhere than the file system. */
 struct hr_source {
     const char *text;               /* borrowed for the call */

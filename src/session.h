@@ -22,6 +22,8 @@ struct slot {
     char *made_by;                  /* owned: the task that made it, or
                                        NULL (loaded from a file) */
     struct timespec made_at;        /* CLOCK_REALTIME */
+    int unsettled;                  /* over ranks: made by the last run, not
+                                       yet agreed on (session_ranks.c) */
 };
 
 /* A block kept across runs and reloads (hr_keep()). */
@@ -45,6 +47,7 @@ struct hr_session {
     const char *include_dir;        /* static */
     const char *progress_label;     /* borrowed for a load */
     struct hr_shard shard;          /* which slab of each array to hold */
+    struct hr_gather gather;        /* the ranks' gather, or all NULL */
     struct hr_runout *ro;           /* owned: what the run at hand makes */
     struct keep *keeps;             /* owned */
     int nkeeps;
@@ -54,6 +57,43 @@ struct hr_session {
     int (*source_fn)(void *ud, const char *path, struct hr_source *out);
     void *source_ud;
 };
+
+/* ---- arrays split over ranks (session_ranks.c) ---- */
+
+struct hr_show_opts;
+struct hr_save_guard;
+struct hr_text;
+
+/* The most a plot or an .npz save gathers on rank 0. */
+#define HR_GATHER_MAX ((int64_t)1 << 30)
+
+/* True when v is split over ranks and the session can gather them: every
+ * rank must then call one of the functions below for it. */
+int hr_session_split(const struct hr_session *s, const struct hr_array *v);
+
+/* stats of split array r: the text on rank 0, "" on the others. */
+int hr_ranks_stats(struct hr_session *s, const struct hr_resident *r,
+                   char **text, struct hr_err *err);
+
+/* show of split array r, appended to t on rank 0 (header line and
+ * summary, as a whole array shows). */
+int hr_ranks_show(struct hr_session *s, const struct hr_resident *r,
+                  const struct hr_show_opts *o, struct hr_text *t,
+                  struct hr_err *err);
+
+/* The whole of split array r on rank 0: *out views *mem (owned: free());
+ * the other ranks get *mem NULL.  Returns 0, HR_EINVAL (more than
+ * HR_GATHER_MAX bytes), HR_EIO or HR_ENOMEM; what names the command. */
+int hr_ranks_gather_whole(struct hr_session *s, const struct hr_resident *r,
+                          const char *what, struct hr_array *out,
+                          void **mem, struct hr_err *err);
+
+/* save of split array r to an .npy file at path: each rank writes its rows
+ * into the file rank 0 makes, which rank 0 renames into place when all
+ * have (guards: the files mapped arrays come from, refused). */
+int hr_ranks_save_npy(struct hr_session *s, const struct hr_resident *r,
+                      const char *path, const struct hr_save_guard *guards,
+                      int ng, struct hr_err *err);
 
 /* Milliseconds on CLOCK_MONOTONIC. */
 double hr_session_now_ms(void);

@@ -94,6 +94,7 @@ int hr_session_keep_array(struct hr_session *s, struct hr_resident *r,
     s->arrays[i].told = 0;
     s->arrays[i].load_ms = ms;
     s->arrays[i].made_by = NULL;
+    s->arrays[i].unsettled = 0;
     memset(&s->arrays[i].made_at, 0, sizeof s->arrays[i].made_at);
     return i;
 }

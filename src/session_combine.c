@@ -21,6 +21,14 @@ int hr_session_set_shard(struct hr_session *s, int rank, int nranks,
     return 0;
 }
 
+void hr_session_set_gather(struct hr_session *s, const struct hr_gather *g)
+{
+    if (g != NULL)
+        s->gather = *g;
+    else
+        memset(&s->gather, 0, sizeof s->gather);
+}
+
 void hr_session_set_source(struct hr_session *s,
                            int (*fn)(void *ud, const char *path,
                                      struct hr_source *out),

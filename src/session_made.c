@@ -186,6 +186,8 @@ static int adopt(struct hr_session *s, struct hr_runout_array *a,
     i = hr_session_keep_array(s, r, 0);
     s->arrays[i].made_by = strdup(task);
     s->arrays[i].made_at = *now;
+    s->arrays[i].unsettled = s->gather.gather != NULL &&
+                             s->shard.nranks > 1;
     return 0;
 }
 

@@ -25,6 +25,10 @@ static int find(const struct hr_session *s, const char *name,
     int rc;
 
     *out = NULL;
+    if (i >= 0 && hr_session_split(s, &s->arrays[i].r->view)) {
+        *out = s->arrays[i].r;          /* session_ranks.c checks it */
+        return 0;
+    }
     if (i >= 0) {
         rc = hr_session_readable(s->arrays[i].r, what, err);
         if (rc == 0)
@@ -37,6 +41,14 @@ static int find(const struct hr_session *s, const char *name,
     else
         hr_err_set(err, "%s: no array is loaded", what);
     return HR_ENOENT;
+}
+
+/* True on a rank other than 0 of a session split over ranks: it looks
+ * but writes no file (rank 0 does). */
+static int quiet_rank(const struct hr_session *s)
+{
+    return s->gather.gather != NULL && s->shard.nranks > 1 &&
+           s->shard.rank != 0;
 }
 
 /* Hands t's text to *text, or fails with HR_ENOMEM. */
@@ -73,6 +85,16 @@ int hr_session_show(struct hr_session *s, const char *name,
     }
     if (edgeitems > 0)
         o.edgeitems = edgeitems;
+    if (hr_session_split(s, &r->view)) {
+        rc = hr_ranks_show(s, r, &o, &t, err);
+        if (rc == 0 && t.s == NULL)
+            hr_text_puts(&t, "");       /* not rank 0: no text */
+        if (rc != 0) {
+            hr_text_free(&t);
+            return rc;
+        }
+        return take(&t, text, err);
+    }
     hr_show_header(&r->view, &t);
     hr_text_puts(&t, "\n");
     rc = hr_show_format(&r->view, &o, &t);
@@ -96,6 +118,8 @@ int hr_session_stats(struct hr_session *s, const char *name, char **text,
     rc = find(s, name, "stats", &r, err);
     if (rc != 0)
         return rc;
+    if (hr_session_split(s, &r->view))
+        return hr_ranks_stats(s, r, text, err);
     rc = hr_stats_compute(&r->view, &st);
     if (rc == 0)
         rc = hr_stats_format(&r->view, &st, &t);
@@ -112,9 +136,12 @@ int hr_session_plot(struct hr_session *s, const char *name,
                     struct hr_err *err)
 {
     const struct hr_resident *r = NULL;
+    const struct hr_array *v = NULL;
     struct hr_text t = HR_TEXT_INIT;
     struct hr_plot_opts o;
     struct hr_plot *p = NULL;
+    struct hr_array whole;
+    void *mem = NULL;
     int rc;
 
     *text = NULL;
@@ -130,12 +157,22 @@ int hr_session_plot(struct hr_session *s, const char *name,
     o.bins = args->bins;
     o.color = args->color == 2 ? HR_PLOT_RGB
             : args->color == 1 ? HR_PLOT_256 : HR_PLOT_MONO;
-    rc = hr_plot_build(&r->view, &o, &p, err);
+    v = &r->view;
+    if (hr_session_split(s, v)) {
+        rc = hr_ranks_gather_whole(s, r, "plot", &whole, &mem, err);
+        if (rc != 0 || mem == NULL) {
+            *text = rc == 0 ? strdup("") : NULL;  /* rank 0 draws */
+            return rc == 0 && *text == NULL ? HR_ENOMEM : rc;
+        }
+        v = &whole;
+    }
+    rc = hr_plot_build(v, &o, &p, err);
     if (rc == 0)
         rc = hr_plot_text(p, &t);
-    if (rc == 0 && args->svg != NULL)
+    if (rc == 0 && args->svg != NULL && !quiet_rank(s))
         rc = hr_plot_svg_save(p, args->svg, err);
     hr_plot_free(p);
+    free(mem);
     if (rc != 0) {
         hr_text_free(&t);
         return rc;
@@ -174,7 +211,12 @@ int hr_session_save(struct hr_session *s, const char *const *names, int n,
 {
     const struct hr_array **views = NULL;
     struct hr_save_guard *guards = NULL;
+    struct hr_array *wholes = NULL;
+    void **mems = NULL;
     struct stat st;
+    struct hr_err later = { { 0 } };
+    int npz = ends_with(path, ".npz");
+    int failed = 0;
     int ng = 0;
     int i;
     int rc = HR_ENOMEM;
@@ -185,8 +227,10 @@ int hr_session_save(struct hr_session *s, const char *const *names, int n,
         return HR_EINVAL;
     }
     views = calloc((size_t)n, sizeof *views);
+    wholes = calloc((size_t)n, sizeof *wholes);
+    mems = calloc((size_t)n, sizeof *mems);
     guards = mapped_files(s, &ng);
-    if (views == NULL || guards == NULL)
+    if (views == NULL || wholes == NULL || mems == NULL || guards == NULL)
         goto out;
     for (i = 0; i < n; i++) {
         const struct hr_resident *r = NULL;
@@ -195,8 +239,28 @@ int hr_session_save(struct hr_session *s, const char *const *names, int n,
         if (rc != 0)
             goto out;
         views[i] = &r->view;
+        if (!hr_session_split(s, views[i]))
+            continue;
+        if (!npz) {
+            rc = hr_ranks_save_npy(s, r, path, guards, ng, err);
+            goto out;
+        }
+        /* an .npz: the whole array on rank 0; after a failure the ranks
+         * still gather the others, to stay in step */
+        rc = hr_ranks_gather_whole(s, r, "save", &wholes[i], &mems[i],
+                                   failed == 0 ? err : &later);
+        if (failed == 0)
+            failed = rc;
+        views[i] = &wholes[i];
     }
-    if (!ends_with(path, ".npz")) {
+    rc = failed;
+    if (rc != 0)
+        goto out;
+    if (quiet_rank(s)) {
+        rc = 0;                 /* rank 0 writes the file */
+        goto out;
+    }
+    if (!npz) {
         rc = hr_save_npy(views[0], path, guards, ng, err);
         goto out;
     }
@@ -210,6 +274,10 @@ int hr_session_save(struct hr_session *s, const char *const *names, int n,
     }
     rc = hr_npz_write(path, views, names, n, 0, err);
 out:
+    for (i = 0; mems != NULL && i < n; i++)
+        free(mems[i]);
+    free(mems);
+    free(wholes);
     free(views);
     free(guards);
     return rc;

@@ -196,6 +196,114 @@ def halo_gives_each_rank_its_neighbours_rows():
                         for r, o in enumerate(own)], (held, own)
 
 
+MADE = os.path.join(FIX, "mpi_made.c")
+
+
+def outputs(args, script):
+    """The "output" text of each record of a --json run, by line."""
+    st, recs, err = hotrun(args + ["--json"], script)
+    return st, [r.get("output", r.get("error")) for r in recs], err
+
+
+def stats_close(got, want):
+    """stats texts: the same lines, the mean and std to 1e-12 (the ranks'
+    parts combine in another order than one pass)."""
+    g, w = got.splitlines(), want.splitlines()
+    assert len(g) == len(w), (got, want)
+    for a, b in zip(g, w):
+        if a.split()[0] in ("mean", "std") and a != b:
+            x = complex(a.split(None, 1)[1].replace("j", "j"))
+            y = complex(b.split(None, 1)[1])
+            assert abs(x - y) <= 1e-12 * max(1.0, abs(y)), (a, b)
+        else:
+            assert a == b, (got, want)
+
+
+@test
+def show_stats_plot_and_save_see_the_whole_split_array():
+    """They showed rank 0's slab only, and save wrote each rank's slab
+    over the same file (the last rank's won)."""
+    big = rng.standard_normal((2003, 3))
+    big[5, 1] = np.nan
+    big[1999, 2] = -np.inf
+    np.save(tmp("big.npy"), big)
+    np.save(tmp("wide.npy"), rng.integers(-2**62, 2**62, size=(9, 400)))
+    names = list(ARRAYS) + ["big", "wide"]
+    specs = ["%s=%s" % (n, tmp(n + ".npy")) for n in names]
+    cmds = []
+    for n in names:
+        cmds += ["show " + n, "show %s 2" % n, "stats " + n, "plot " + n,
+                 "plot --hist " + n]
+    script = "\n".join(cmds) + "\n"
+    st, one, err = outputs(specs, script)
+    assert st == 0, err
+    for n, halo in ((2, "0"), (3, "1"), (4, "0")):
+        st, many, err = outputs(["--ranks", str(n), "--halo", halo] + specs,
+                                script)
+        assert st == 0, (n, err)
+        assert len(many) == len(one), (many, one)
+        for cmd, got, want in zip(cmds, many, one):
+            if cmd.startswith("stats"):
+                stats_close(got, want)
+            else:
+                assert got == want, (n, cmd, got, want)
+        save = ["save %s %s" % (a, tmp("%s_%d.npy" % (a, n))) for a in names]
+        save.append("save c f v %s" % tmp("all_%d.npz" % n))
+        st, recs, err = hotrun(["--ranks", str(n), "--halo", halo,
+                                "--json"] + specs, "\n".join(save) + "\n")
+        assert st == 0, (n, err)
+        for a in names:
+            path = tmp("%s_%d.npy" % (a, n))
+            with open(path, "rb") as f, open(tmp(a + ".npy"), "rb") as g:
+                assert f.read() == g.read(), (n, a)   # np.save's bytes
+        z = np.load(tmp("all_%d.npz" % n))
+        for a in ("c", "f", "v"):
+            assert np.array_equal(z[a], ARRAYS[a]), (n, a)
+    left = [f for f in os.listdir(TMP) if "tmp" in f or f.startswith(".")]
+    assert not left, left
+
+
+@test
+def arrays_a_task_makes_stay_split():
+    c = ARRAYS["c"]
+    for n in (2, 3):
+        st, recs, err = hotrun(
+            ["--ranks", str(n), "--json", "c=" + tmp("c.npy")],
+            "reload %s\nrun twice\narrays -v\nshow twice\nstats twice\n"
+            "save twice %s\nrun per_rank\nshow per_rank\nrun only0\n"
+            "show only0\nrun make_then_fail\nshow doomed\nuse twice\n"
+            "run count\nrun touch\n"
+            % (MADE, tmp("twice_%d.npy" % n)))
+        assert np.array_equal(np.load(tmp("twice_%d.npy" % n)), 2 * c), n
+        ls = [r for r in recs if r["command"] == "arrays"][0]["output"]
+        assert re.search(r"twice +float64 +11x7 .*split on axis 0 over %d "
+                         r"ranks" % n, ls), ls
+        shows = [r for r in recs if r["command"] == "show"]
+        st1, one, err1 = outputs(["c=" + tmp("c.npy")],
+                                 "reload %s\nrun twice\nshow twice\n" % MADE)
+        assert shows[0]["output"] == one[-1], (shows[0], one[-1])
+        per = np.concatenate([100 * r + np.arange(6).reshape(2, 3)
+                              for r in range(n)]).astype(np.int32)
+        assert shows[1]["output"].startswith(
+            "shape (%d, 3) int32\n" % (2 * n)), shows[1]
+        assert str(per) in shows[1]["output"], (shows[1], per)
+        # made on rank 0 only: not kept, and the user is told
+        assert not shows[2]["ok"] and "no array named 'only0'" in \
+            shows[2]["error"], shows[2]
+        assert "'only0' was made by 1 of the %d ranks, not by every one: " \
+            "it is not kept" % n in err, err
+        # the run failed on rank 1: 'doomed' is kept nowhere
+        assert not shows[3]["ok"] and "no array named 'doomed'" in \
+            shows[3]["error"], shows[3]
+        runs = {r["function"]: r for r in recs if r["command"] == "run"}
+        assert runs["count"]["result"] == 9007199254740993 + c.size, \
+            runs["count"]
+        assert runs["touch"]["ok"] and runs["touch"]["result"] is None
+        assert re.search(r"failed on rank 1/%d: .*rank 1 will not" % n,
+                         runs["make_then_fail"]["error"]), runs
+        assert st == 2, err             # 'show' of arrays that are not
+
+
 @test
 def failures_on_one_rank_are_named_and_the_session_goes_on():
     st, recs, err = hotrun(

@@ -42,6 +42,8 @@ struct rank {
     double collect_t0;
     double timeout;
     int timed;                  /* the command runs tasks */
+    int after_run;              /* the last command ran tasks */
+    int run_failed;             /* and failed here */
     unsigned stops;             /* hr_stop_count() at the command */
     double stop_t0;
 };
@@ -404,6 +406,21 @@ static void answer(struct rank *k, int status, int argc, char **argv)
     free(mine);
 }
 
+/* ---- the session's gather (show, stats, plot, save of split arrays) ---- */
+
+static int gather_parts(void *ud, const void *part, size_t len, char **parts,
+                        size_t *lens)
+{
+    (void)ud;
+    return hr_comm_gather(part, len, parts, lens);
+}
+
+static int bcast_buf(void *ud, char **buf, size_t *len)
+{
+    (void)ud;
+    return hr_comm_bcast(buf, len);
+}
+
 /* ---- the loop ---- */
 
 static int rm_one(const char *path, const struct stat *st, int flag,
@@ -431,9 +448,16 @@ static int one_command(struct rank *k, char *buf, size_t len)
     k->stops = hr_stop_count();
     k->stop_t0 = 0;
     k->timeout = hr_session_timeout(k->cli->s);
+    /* what the last run made: kept, split or dropped alike on every rank */
+    if (k->after_run && hr_session_settle_made(k->cli->s, k->run_failed,
+                                               &err) != 0)
+        hr_comm_abort(6);
+    k->after_run = 0;
     if (argc > 0) {
         k->timed = strcmp(argv[0], "run") == 0 || strcmp(argv[0], "do") == 0;
         rc = hr_exec_argv(k->cli, argc, argv, NULL, 0);
+        k->after_run = k->timed;
+        k->run_failed = rc != HR_CMD_OK;
     } else {
         struct hr_record rec;
 
@@ -481,6 +505,11 @@ int hr_rank_main(int argc, char **argv, const struct hr_opts *opts)
     hr_session_set_load_mode(k.cli->s, opts->load);
     hr_session_set_shard(k.cli->s, k.rank, k.size, opts->halo);
     hr_session_set_source(k.cli->s, source, &k);
+    {
+        struct hr_gather g = { gather_parts, bcast_buf, NULL };
+
+        hr_session_set_gather(k.cli->s, &g);
+    }
     hr_sigint_fd();
     hr_stop_on_signal(SIGUSR1);
     snprintf(tmpl, sizeof tmpl, "%s/hotrun-rank%d-XXXXXX",

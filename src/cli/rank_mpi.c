@@ -12,6 +12,7 @@
 
 #define TAG_HEAD 101
 #define TAG_BODY 102
+#define TAG_PART 103
 #define BACKOFF_MIN_NS 20000L
 #define BACKOFF_MAX_NS 5000000L
 
@@ -177,6 +178,77 @@ int hr_comm_collect(int n, int *got, int *status, char **bufs,
         free(head);
     }
     return left;
+}
+
+/* len bytes to rank 0 under tag, in pieces that fit an int count. */
+static int send_pieces(const char *buf, size_t len, int tag)
+{
+    MPI_Request req;
+    int64_t n = (int64_t)len;
+    size_t at = 0;
+
+    if (MPI_Isend(&n, 1, MPI_INT64_T, 0, tag, MPI_COMM_WORLD, &req) !=
+        MPI_SUCCESS || wait_polled(&req) != 0)
+        return -1;
+    while (at < len) {
+        int k = len - at > (1u << 30) ? 1 << 30 : (int)(len - at);
+
+        if (MPI_Isend(buf + at, k, MPI_CHAR, 0, tag, MPI_COMM_WORLD,
+                      &req) != MPI_SUCCESS || wait_polled(&req) != 0)
+            return -1;
+        at += (size_t)k;
+    }
+    return 0;
+}
+
+/* What send_pieces() sent from rank r: an owned buffer in *buf. */
+static int recv_pieces(int r, int tag, char **buf, size_t *len)
+{
+    MPI_Request req;
+    int64_t n = 0;
+    size_t at = 0;
+    char *p = NULL;
+
+    if (MPI_Irecv(&n, 1, MPI_INT64_T, r, tag, MPI_COMM_WORLD, &req) !=
+        MPI_SUCCESS || wait_polled(&req) != 0 || n < 0)
+        return -1;
+    p = malloc((size_t)n + 1);
+    if (p == NULL)
+        return -1;
+    while (at < (size_t)n) {
+        int k = (size_t)n - at > (1u << 30) ? 1 << 30 : (int)((size_t)n - at);
+
+        if (MPI_Irecv(p + at, k, MPI_CHAR, r, tag, MPI_COMM_WORLD, &req) !=
+            MPI_SUCCESS || wait_polled(&req) != 0) {
+            free(p);
+            return -1;
+        }
+        at += (size_t)k;
+    }
+    *buf = p;
+    *len = (size_t)n;
+    return 0;
+}
+
+int hr_comm_gather(const void *part, size_t len, char **parts, size_t *lens)
+{
+    int rank = 0, size = 1;
+    int r;
+
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (rank != 0)
+        return send_pieces(part, len, TAG_PART);
+    parts[0] = malloc(len + 1);
+    if (parts[0] == NULL)
+        return -1;
+    memcpy(parts[0], part, len);
+    lens[0] = len;
+    for (r = 1; r < size; r++) {
+        if (recv_pieces(r, TAG_PART, &parts[r], &lens[r]) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 void hr_comm_abort(int code)

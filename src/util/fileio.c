@@ -29,6 +29,23 @@ ssize_t hr_fileio_pread_full(int fd, void *buf, size_t len, off_t off)
     return (ssize_t)done;
 }
 
+int hr_fileio_pwrite_full(int fd, const void *buf, size_t len, off_t off)
+{
+    size_t done = 0;
+    ssize_t n;
+
+    while (done < len) {
+        n = pwrite(fd, (const char *)buf + done, len - done,
+                   off + (off_t)done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        done += (size_t)n;
+    }
+    return 0;
+}
+
 int hr_fileio_open_regular(const char *path, struct stat *st)
 {
     struct stat now;

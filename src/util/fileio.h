@@ -17,6 +17,9 @@
  * or -1 with errno set. */
 ssize_t hr_fileio_pread_full(int fd, void *buf, size_t len, off_t off);
 
+/* Writes all of buf at off; returns 0 or -1 with errno set. */
+int hr_fileio_pwrite_full(int fd, const void *buf, size_t len, off_t off);
+
 /* Opens path for reading if it is a regular file.  A FIFO, device, socket
  * or directory is never opened (opening one may block or act): path is
  * checked with stat() first, then opened with O_NONBLOCK (kept: a regular
