@@ -1,12 +1,13 @@
 /* coderange.h - where task code lies in memory, for the signal handlers
  *
- * A registry of address ranges [lo, hi) that hold task code: jit.c adds a
- * module's code once it is mapped and executable and removes it before
- * the mapping goes away; a later tier-2 compiler registers its code the
- * same way (any number of ranges per module, of any size).  The guard asks
- * it from a signal handler whether an interrupted thread was in task code:
- * only there may a stop (Ctrl-C, a timeout, a cancel) jump out of a run,
- * because task code holds no lock of the host or the C library.
+ * A registry of address ranges [lo, hi) that hold task code: the jit
+ * (jit_build.c) adds a module's code once it is mapped and executable and
+ * removes it before the mapping goes away; a later tier-2 compiler
+ * registers its code the same way (any number of ranges per module, of
+ * any size).  The guard asks it from a signal handler whether an
+ * interrupted thread was in task code: only there may a stop (Ctrl-C, a
+ * timeout, a cancel) jump out of a run, because task code holds no lock of
+ * the host or the C library.
  *
  * Ownership: the registry holds addresses only; the code stays its
  * owner's.  Writers (add, remove) may be on any thread and are serialised

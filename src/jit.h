@@ -3,7 +3,8 @@
  * A module is one task file compiled into one block of executable memory.
  * The compiler state is freed as soon as the code is relocated: a module is
  * just its code, its task list and its metadata.  Every non-static function
- * of the file is a task.  Only jit.c includes libtcc.h.
+ * of the file is a task.  Only jit.c, jit_build.c and jit_link.c include
+ * libtcc.h.
  *
  * Compiling is guarded: whatever the file holds, a compile ends with a
  * module or an error, and the session goes on.  The task file and every

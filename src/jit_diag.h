@@ -1,11 +1,11 @@
 /* jit_diag.h - what the compiler says during one compile
  *
- * Private to jit.c.  Collects libtcc's messages: errors go into the
- * caller's struct hr_err ("file:line: error: ..."), warnings into an owned
- * buffer (at most HR_JIT_DIAG_WARN_MAX bytes: binary junk can make
- * millions), and names the linker could not bind into a list, so that
- * jit.c can bind them from the C library and compile again.  Does not
- * include libtcc.h: on_diag has libtcc's callback type by hand.
+ * Private to jit.c and jit_build.c.  Collects libtcc's messages: errors
+ * go into the caller's struct hr_err ("file:line: error: ..."), warnings
+ * into an owned buffer (at most HR_JIT_DIAG_WARN_MAX bytes: binary junk
+ * can make millions), and names the linker could not bind into a list, so
+ * that jit_build.c can bind them from the C library and compile again.
+ * Does not include libtcc.h: on_diag has libtcc's callback type by hand.
  */
 #ifndef HR_JIT_DIAG_H
 #define HR_JIT_DIAG_H

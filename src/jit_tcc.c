@@ -3,9 +3,9 @@
  * libtcc's memory is counted by the usable size of each block (the C
  * library's malloc_usable_size()), which free() gives back exactly.  Only
  * the compiler's thread opens a sandbox, and libtcc is only ever called
- * there (jit.c), so the state below needs no lock.  libtcc frees only what
- * it allocated through these functions (it has its own strdup), so every
- * pointer hr_tcc_free() gets has the link in front.
+ * there (jit.c, jit_build.c), so the state below needs no lock.  libtcc
+ * frees only what it allocated through these functions (it has its own
+ * strdup), so every pointer hr_tcc_free() gets has the link in front.
  */
 #include "jit_tcc.h"
 

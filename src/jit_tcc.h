@@ -14,8 +14,8 @@
  *    larger than the file limit, at most max_opens of them; standard input
  *    (#include "-") reads as empty;
  *  - exit() (libtcc's last resort) jumps back to the sandbox's owner.
- * Outside a sandbox they are the plain C library calls.  Only jit.c uses
- * this header; it does not include libtcc.h.
+ * Outside a sandbox they are the plain C library calls.  Only the jit*.c
+ * files use this header; it does not include libtcc.h.
  */
 #ifndef HR_JIT_TCC_H
 #define HR_JIT_TCC_H

@@ -1,9 +1,10 @@
 /* kern_loop.h - the kernels' inner loops: elements of any layout read as
  * doubles, and the serial loops over them
  *
- * Private to the kernel files (kern.c, kern_axis.c, kern_loop.c); tasks see
- * only hotrun.h.  Nothing here allocates or keeps state: arrays are
- * borrowed for the call, buffers and axes are the caller's.
+ * Private to the kernel files (kern.c, kern_axis.c, kern_hist.c,
+ * kern_loop.c); tasks see only hotrun.h.  Nothing here allocates or keeps
+ * state: arrays are borrowed for the call, buffers and axes are the
+ * caller's.
  */
 #ifndef HR_KERN_LOOP_H
 #define HR_KERN_LOOP_H
