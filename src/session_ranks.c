@@ -371,8 +371,9 @@ static int kept_indices(const struct hr_array *own, const int64_t *keep,
 {
     int64_t full = own->global_shape[k];
     int64_t lo = own->offset[k], hi = own->offset[k] + own->shape[k];
-    int64_t *v = malloc((size_t)(own->shape[k] > 0 ? own->shape[k] : 1) *
-                        sizeof *v);
+    int64_t most = keep[k] >= 0 && 2 * keep[k] < own->shape[k] ?
+                   2 * keep[k] : own->shape[k];
+    int64_t *v = malloc((size_t)(most > 0 ? most : 1) * sizeof *v);
     int64_t i;
 
     *idx = v;
@@ -897,6 +898,7 @@ int hr_session_settle_made(struct hr_session *s, int failed,
     char *plan = NULL;
     size_t plen = 0;
     int32_t head[2] = { failed != 0, 0 };
+    const char *line = NULL, *next = NULL;
     int any_failed = 0;
     int rank = s->shard.rank;
     int i, r;
@@ -947,34 +949,34 @@ int hr_session_settle_made(struct hr_session *s, int failed,
         hr_err_set(err, "the MPI job could not share its plan");
         return HR_EIO;
     }
-    for (i = s->narrays - 1; i >= 0; i--) {
-        const char *name = s->arrays[i].r->name;
-        const char *line = plan;
-        size_t n = strlen(name);
+    /* each line names an array; a dropped name goes from every rank,
+     * also from one whose run failed and kept an older array of it */
+    for (line = plan; line != NULL && *line != '\0'; line = next) {
+        const char *w = strchr(line, ' ');
+        const char *end = strchr(line, '\n');
+        char name[MADE_NAME];
+        size_t n = 0;
 
-        if (!s->arrays[i].unsettled)
+        next = end != NULL ? end + 1 : NULL;
+        if (w == NULL || end == NULL || w > end)
             continue;
-        s->arrays[i].unsettled = 0;
-        for (; line != NULL && *line != '\0';
-             line = strchr(line, '\n') != NULL ? strchr(line, '\n') + 1
-                                               : NULL) {
-            const char *w = strchr(line, ' ');
-
-            if (w == NULL || strncmp(w + 1, name, n) != 0 ||
-                (w[1 + n] != ' ' && w[1 + n] != '\n'))
-                continue;
-            if (strncmp(line, "partial ", 8) == 0 && rank == 0)
-                hr_session_notice(s, "'%s' was made by %d of the %d ranks, "
-                                  "not by every one: it is not kept", name,
-                                  atoi(w + 1 + n), s->shard.nranks);
-            if (strncmp(line, "drop ", 5) == 0 ||
-                strncmp(line, "partial ", 8) == 0)
-                drop_slot(s, i);
-            else if (strncmp(line, "split ", 6) == 0)
-                make_split(s, i, w + 1 + n);
-            break;
-        }
+        n = strcspn(w + 1, " \n");
+        snprintf(name, sizeof name, "%.*s", (int)n, w + 1);
+        i = hr_session_find_array(s, name);
+        if (strncmp(line, "partial ", 8) == 0 && rank == 0)
+            hr_session_notice(s, "'%s' was made by %d of the %d ranks, "
+                              "not by every one: it is not kept", name,
+                              atoi(w + 1 + n), s->shard.nranks);
+        if (i < 0)
+            continue;
+        if (strncmp(line, "drop ", 5) == 0 ||
+            strncmp(line, "partial ", 8) == 0)
+            drop_slot(s, i);
+        else if (strncmp(line, "split ", 6) == 0 && s->arrays[i].unsettled)
+            make_split(s, i, w + 1 + n);
     }
+    for (i = 0; i < s->narrays; i++)
+        s->arrays[i].unsettled = 0;
     free(plan);
     return 0;
 }

@@ -271,9 +271,10 @@ def arrays_a_task_makes_stay_split():
             ["--ranks", str(n), "--json", "c=" + tmp("c.npy")],
             "reload %s\nrun twice\narrays -v\nshow twice\nstats twice\n"
             "save twice %s\nrun per_rank\nshow per_rank\nrun only0\n"
-            "show only0\nrun make_then_fail\nshow doomed\nuse twice\n"
+            "show only0\nload doomed=%s\nrun make_then_fail\nshow doomed\n"
+            "use twice\n"
             "run count\nrun touch\n"
-            % (MADE, tmp("twice_%d.npy" % n)))
+            % (MADE, tmp("twice_%d.npy" % n), tmp("few.npy")))
         assert np.array_equal(np.load(tmp("twice_%d.npy" % n)), 2 * c), n
         ls = [r for r in recs if r["command"] == "arrays"][0]["output"]
         assert re.search(r"twice +float64 +11x7 .*split on axis 0 over %d "
@@ -292,7 +293,8 @@ def arrays_a_task_makes_stay_split():
             shows[2]["error"], shows[2]
         assert "'only0' was made by 1 of the %d ranks, not by every one: " \
             "it is not kept" % n in err, err
-        # the run failed on rank 1: 'doomed' is kept nowhere
+        # the run failed on rank 1: 'doomed' is kept nowhere (the array
+        # of that name it replaced on the other ranks is gone from all)
         assert not shows[3]["ok"] and "no array named 'doomed'" in \
             shows[3]["error"], shows[3]
         runs = {r["function"]: r for r in recs if r["command"] == "run"}
