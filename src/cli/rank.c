@@ -408,11 +408,13 @@ static void answer(struct rank *k, int status, int argc, char **argv)
 
 /* ---- the session's gather (show, stats, plot, save of split arrays) ---- */
 
+/* Nothing a rank does for show, stats, plot or save blocks for long: a
+ * rank that does not come is broken, and a stop (Ctrl-C) ends the wait
+ * after GRACE_S, as for a run. */
 static int gather_parts(void *ud, const void *part, size_t len, char **parts,
                         size_t *lens)
 {
-    (void)ud;
-    return hr_comm_gather(part, len, parts, lens);
+    return hr_comm_gather(part, len, parts, lens, expired, ud);
 }
 
 static int bcast_buf(void *ud, char **buf, size_t *len)
@@ -448,7 +450,9 @@ static int one_command(struct rank *k, char *buf, size_t len)
     k->stops = hr_stop_count();
     k->stop_t0 = 0;
     k->timeout = hr_session_timeout(k->cli->s);
-    /* what the last run made: kept, split or dropped alike on every rank */
+    /* what the last run made: kept, split or dropped alike on every rank
+     * (a wait that only a stop ends: no run's time limit) */
+    k->timed = 0;
     if (k->after_run && hr_session_settle_made(k->cli->s, k->run_failed,
                                                &err) != 0)
         hr_comm_abort(6);
@@ -506,7 +510,7 @@ int hr_rank_main(int argc, char **argv, const struct hr_opts *opts)
     hr_session_set_shard(k.cli->s, k.rank, k.size, opts->halo);
     hr_session_set_source(k.cli->s, source, &k);
     {
-        struct hr_gather g = { gather_parts, bcast_buf, NULL };
+        struct hr_gather g = { gather_parts, bcast_buf, &k };
 
         hr_session_set_gather(k.cli->s, &g);
     }

@@ -31,8 +31,10 @@ int hr_comm_collect(int n, int *got, int *status, char **bufs,
                     int (*expired)(void *ud), void *ud);
 
 /* Every rank: part (len bytes) to rank 0, where parts[r] (owned, one byte
- * more than lens[r]) gets rank r's, its own included.  Returns 0 or -1. */
-int hr_comm_gather(const void *part, size_t len, char **parts, size_t *lens);
+ * more than lens[r]) gets rank r's, its own included.  Returns 0, or -1
+ * (also when expired(ud) says to stop waiting: the job is then broken). */
+int hr_comm_gather(const void *part, size_t len, char **parts, size_t *lens,
+                   int (*expired)(void *ud), void *ud);
 
 /* Ends the whole job (MPI_Abort); does not return. */
 void hr_comm_abort(int code) __attribute__((noreturn));

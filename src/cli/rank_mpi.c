@@ -180,21 +180,40 @@ int hr_comm_collect(int n, int *got, int *status, char **bufs,
     return left;
 }
 
+/* wait_polled() that gives up (-1) once expired(ud) says so. */
+static int wait_until(MPI_Request *req, int (*expired)(void *ud), void *ud)
+{
+    long ns = BACKOFF_MIN_NS;
+    int done = 0;
+
+    for (;;) {
+        if (MPI_Test(req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+            return -1;
+        if (done)
+            return 0;
+        if (expired != NULL && expired(ud))
+            return -1;
+        nap(&ns);
+    }
+}
+
 /* len bytes to rank 0 under tag, in pieces that fit an int count. */
-static int send_pieces(const char *buf, size_t len, int tag)
+static int send_pieces(const char *buf, size_t len, int tag,
+                       int (*expired)(void *ud), void *ud)
 {
     MPI_Request req;
     int64_t n = (int64_t)len;
     size_t at = 0;
 
     if (MPI_Isend(&n, 1, MPI_INT64_T, 0, tag, MPI_COMM_WORLD, &req) !=
-        MPI_SUCCESS || wait_polled(&req) != 0)
+        MPI_SUCCESS || wait_until(&req, expired, ud) != 0)
         return -1;
     while (at < len) {
         int k = len - at > (1u << 30) ? 1 << 30 : (int)(len - at);
 
         if (MPI_Isend(buf + at, k, MPI_CHAR, 0, tag, MPI_COMM_WORLD,
-                      &req) != MPI_SUCCESS || wait_polled(&req) != 0)
+                      &req) != MPI_SUCCESS ||
+            wait_until(&req, expired, ud) != 0)
             return -1;
         at += (size_t)k;
     }
@@ -202,7 +221,8 @@ static int send_pieces(const char *buf, size_t len, int tag)
 }
 
 /* What send_pieces() sent from rank r: an owned buffer in *buf. */
-static int recv_pieces(int r, int tag, char **buf, size_t *len)
+static int recv_pieces(int r, int tag, char **buf, size_t *len,
+                       int (*expired)(void *ud), void *ud)
 {
     MPI_Request req;
     int64_t n = 0;
@@ -210,7 +230,7 @@ static int recv_pieces(int r, int tag, char **buf, size_t *len)
     char *p = NULL;
 
     if (MPI_Irecv(&n, 1, MPI_INT64_T, r, tag, MPI_COMM_WORLD, &req) !=
-        MPI_SUCCESS || wait_polled(&req) != 0 || n < 0)
+        MPI_SUCCESS || wait_until(&req, expired, ud) != 0 || n < 0)
         return -1;
     p = malloc((size_t)n + 1);
     if (p == NULL)
@@ -219,7 +239,7 @@ static int recv_pieces(int r, int tag, char **buf, size_t *len)
         int k = (size_t)n - at > (1u << 30) ? 1 << 30 : (int)((size_t)n - at);
 
         if (MPI_Irecv(p + at, k, MPI_CHAR, r, tag, MPI_COMM_WORLD, &req) !=
-            MPI_SUCCESS || wait_polled(&req) != 0) {
+            MPI_SUCCESS || wait_until(&req, expired, ud) != 0) {
             free(p);
             return -1;
         }
@@ -230,7 +250,8 @@ static int recv_pieces(int r, int tag, char **buf, size_t *len)
     return 0;
 }
 
-int hr_comm_gather(const void *part, size_t len, char **parts, size_t *lens)
+int hr_comm_gather(const void *part, size_t len, char **parts, size_t *lens,
+                   int (*expired)(void *ud), void *ud)
 {
     int rank = 0, size = 1;
     int r;
@@ -238,14 +259,14 @@ int hr_comm_gather(const void *part, size_t len, char **parts, size_t *lens)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     if (rank != 0)
-        return send_pieces(part, len, TAG_PART);
+        return send_pieces(part, len, TAG_PART, expired, ud);
     parts[0] = malloc(len + 1);
     if (parts[0] == NULL)
         return -1;
     memcpy(parts[0], part, len);
     lens[0] = len;
     for (r = 1; r < size; r++) {
-        if (recv_pieces(r, TAG_PART, &parts[r], &lens[r]) != 0)
+        if (recv_pieces(r, TAG_PART, &parts[r], &lens[r], expired, ud) != 0)
             return -1;
     }
     return 0;
