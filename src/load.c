@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "h5.h"
 #include "loader.h"
 #include "npz.h"
+#include "sysmem.h"
 
 #define HEAD 4096           /* bytes looked at to tell the format */
 
@@ -275,10 +277,38 @@ static int dispatch(struct hr_load_req *req, struct hr_array_list *out,
     return load_npy(req, out, err);
 }
 
+/* Over ranks, an array in memory of its own keeps only the slab: a copy
+ * of it on fresh memory, the whole given back.  Left as it is when that
+ * memory cannot be had (it stays correct, only bigger). */
+static void keep_slab_only(struct hr_resident *r)
+{
+    struct hr_array *v = &r->view;
+    size_t len = 0;
+    void *p = NULL;
+
+    if (r->map == NULL || r->mapped ||
+        (size_t)v->nbytes + (size_t)4096 > r->map_len)
+        return;
+    p = hr_sysmem_alloc(v->nbytes > 0 ? (size_t)v->nbytes : 1, &len);
+    if (p == NULL)
+        return;
+    if (v->nbytes > 0)
+        memcpy(p, v->data, (size_t)v->nbytes);
+    if (mprotect(p, len, PROT_READ) != 0) {     /* resident: read-only */
+        munmap(p, len);
+        return;
+    }
+    munmap(r->map, r->map_len);
+    r->map = p;
+    r->map_len = len;
+    v->data = p;
+}
+
 /* Narrows an array its loader read whole (npz, HDF5, CSV: only .npy and
  * raw files are read a slab at a time) to this rank's slab of it, and
- * fills the shard fields of every array (sh NULL: the whole array).  The
- * rest of its memory stays until the array is freed. */
+ * fills the shard fields of every array (sh NULL: the whole array).  What
+ * the loader read into memory of its own is given back but for the slab;
+ * a stored .npz member stays a mapping of the file. */
 static void narrow_whole(struct hr_resident *r, const struct hr_shard *sh)
 {
     struct hr_array *v = &r->view;
@@ -295,6 +325,8 @@ static void narrow_whole(struct hr_resident *r, const struct hr_shard *sh)
     v->size = size;
     v->nbytes = nbytes;
     hr_shard_fill(v, &sv);
+    if (sh != NULL && sh->nranks > 1)
+        keep_slab_only(r);
 }
 
 int hr_array_load_all(const char *spec, const char *name,

@@ -196,6 +196,36 @@ static void test_shard_load_fortran_splits_the_last_axis(void **state)
     hr_array_free(r);
 }
 
+/* A CSV file is parsed whole; a rank then keeps its slab only (it kept
+ * the whole parse in memory, 4x its share over 4 ranks). */
+static void test_shard_csv_rank_keeps_only_its_slab(void **state)
+{
+    char path[256];
+    struct hr_resident *r = NULL;
+    const struct hr_array *a = NULL;
+    FILE *f = NULL;
+    int64_t i;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/t.csv", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    for (i = 0; i < 100000; i++)
+        fprintf(f, "%lld,%lld,%lld\n", (long long)i * 1000,
+                (long long)i * 1000 + 1, (long long)i * 1000 + 2);
+    fclose(f);
+    r = load(path, 1, 4, 0, NULL);
+    a = &r->view;
+    assert_int_equal(a->shape[0], 25000);
+    assert_int_equal(a->offset[0], 25000);
+    assert_true(at2(a, 0, 0) == 25000000.0);
+    assert_true(at2(a, 24999, 2) == 49999002.0);
+    /* the whole is 2.4 MB: the rank's memory holds its 600 kB */
+    assert_true(r->map_len < (size_t)a->nbytes + ((size_t)2 << 20));
+    assert_true(r->map_len < (size_t)100000 * 3 * 8);
+    hr_array_free(r);
+}
+
 static void test_shard_single_process_holds_the_whole_array(void **state)
 {
     struct hr_resident *r = NULL;
@@ -223,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_shard_load_rank_without_rows_is_empty),
         cmocka_unit_test(test_shard_load_fortran_splits_the_last_axis),
         cmocka_unit_test(test_shard_single_process_holds_the_whole_array),
+        cmocka_unit_test(test_shard_csv_rank_keeps_only_its_slab),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
