@@ -28,6 +28,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -84,6 +85,10 @@ static void describe(struct hr_run *r, int rc,
     hr_guard_msg_describe(&r->first, task_name(r), o, !r->first.nested,
                           timeout_s, hr_run_elapsed(r), err);
 }
+
+/* Set in the child of an isolated run (fork()), which is single-threaded
+ * and must not wait for what the parent's other threads held. */
+static int in_forked_child;
 
 /* ---- in-process mode ---- */
 
@@ -142,7 +147,9 @@ static int call_inproc(struct hr_run *r, hr_task_fn fn,
     hr_guard_top = f.prev;
     hr_guard_sigint_give_back();
     hr_guard_handlers_release();
-    if (!done)
+    /* a forked child (--isolate) starts no thread: the probe would need
+     * locks another thread of the parent may have held at the fork */
+    if (!done && !in_forked_child)
         hr_guard_stdio_repair();
     if (o->timeout_s > 0 || atomic_load(&r->stop))
         hr_guard_timer_arm(0);  /* a stop during the above restarted ticks */
@@ -199,6 +206,7 @@ static void child_main(int fd, struct hr_run *r, hr_task_fn fn,
     double res = 0;
     int damaged = 0;
 
+    in_forked_child = 1;
     atomic_store(&hr_guard_g.active, 0);    /* the parent's wait */
     atomic_store(&hr_guard_g.busy, 0);      /* (run.c forgot its run) */
     hr_guard_top = NULL;
@@ -208,6 +216,10 @@ static void child_main(int fd, struct hr_run *r, hr_task_fn fn,
     cr.damaged = damaged;
     cr.result = res;
     memcpy(&cr.ev, &r->first, sizeof cr.ev);
+    /* the task's output, without the streams' locks: a crashed task or a
+     * thread of the parent at the fork may have left one held */
+    __fsetlocking(stdout, FSETLOCKING_BYCALLER);
+    __fsetlocking(stderr, FSETLOCKING_BYCALLER);
     fflush(NULL);
     write_all(fd, &cr, sizeof cr);
     _exit(0);

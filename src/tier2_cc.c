@@ -254,6 +254,35 @@ static void unqueue_locked(struct hr_tier2_starter *s,
     p->next = NULL;
 }
 
+/* The starters' work outside their lock (making the files, posix_spawn:
+ * memory allocated and freed) happens under this gate, and fork() takes
+ * it first: a forked child (an --isolate run) never starts with the
+ * allocator's locks held by a starter that does not exist there.  glibc's
+ * malloc is safe across fork() by itself; the sanitizers' allocator is
+ * not. */
+static pthread_mutex_t spawn_gate = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t gate_once = PTHREAD_ONCE_INIT;
+
+static void gate_lock(void)
+{
+    pthread_mutex_lock(&spawn_gate);
+}
+
+static void gate_unlock(void)
+{
+    pthread_mutex_unlock(&spawn_gate);
+}
+
+static void gate_child(void)
+{
+    pthread_mutex_init(&spawn_gate, NULL);
+}
+
+static void gate_register(void)
+{
+    pthread_atfork(gate_lock, gate_unlock, gate_child);
+}
+
 /* Takes each compile when it is due, starts it, lets go of it. */
 static void *starter_main(void *arg)
 {
@@ -279,7 +308,9 @@ static void *starter_main(void *arg)
         }
         unqueue_locked(s, p);
         pthread_mutex_unlock(&s->lock);
+        gate_lock();
         p->err = spawn(p);
+        gate_unlock();
         pthread_mutex_lock(&s->lock);
         if (p->err == 0 && p->cancelled)
             kill(-(pid_t)atomic_load(&p->pid), SIGKILL);
@@ -296,6 +327,7 @@ int hr_tier2_starter_new(struct hr_tier2_starter **out)
 
     if (s == NULL)
         return HR_ENOMEM;
+    pthread_once(&gate_once, gate_register);
     pthread_mutex_init(&s->lock, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -1128,6 +1128,50 @@ static void test_guard_isolated_survives_every_fault(void **state)
     expect(fx, t_stdout_crash, 1, 0, HR_ECRASH, "segfault in f");
 }
 
+/* Another thread of the parent busy allocating and starting threads, as
+ * tier 2's starter is right after a reload. */
+static atomic_int churn_stop;
+
+static void *churn_thread(void *unused)
+{
+    (void)unused;
+    return NULL;
+}
+
+static void *churn(void *unused)
+{
+    (void)unused;
+    while (!atomic_load(&churn_stop)) {
+        pthread_t t;
+        void *p = malloc(64);
+
+        free(p);
+        if (pthread_create(&t, NULL, churn_thread, NULL) == 0)
+            pthread_join(t, NULL);
+    }
+    return NULL;
+}
+
+/* The child of an isolated run started threads after a fault (to probe
+ * the stdio locks): with another thread of the parent holding an
+ * allocator lock at the fork, the child waited for it for ever, and the
+ * run was reported as a timeout (seen under ASan, about 1 run in 30). */
+static void test_guard_isolated_crash_while_the_parent_is_busy(void **state)
+{
+    struct fix *fx = *state;
+    pthread_t t;
+    int i;
+
+    atomic_store(&churn_stop, 0);
+    assert_int_equal(pthread_create(&t, NULL, churn, NULL), 0);
+    for (i = 0; i < 60; i++) {
+        expect(fx, t_div, 1, 5, HR_ECRASH, "division by zero in f");
+        expect(fx, t_stdout_crash, 1, 5, HR_ECRASH, "segfault in f");
+    }
+    atomic_store(&churn_stop, 1);
+    pthread_join(t, NULL);
+}
+
 static void test_guard_isolated_stops_on_timeout(void **state)
 {
     double t0 = seconds();
@@ -1462,6 +1506,7 @@ int main(void)
         T(test_guard_parallel_endless_loop_stops_on_sigint),
         T(test_guard_isolated_returns_result),
         T(test_guard_isolated_survives_every_fault),
+        T(test_guard_isolated_crash_while_the_parent_is_busy),
         T(test_guard_isolated_stops_on_timeout),
         T(test_guard_isolated_stops_on_sigint),
         T(test_guard_isolated_reports_killed_child),
