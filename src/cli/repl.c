@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -33,6 +34,7 @@ static int last_rc;             /* of the last command line */
 static int installed;           /* a prompt is installed */
 static int added;               /* history lines added by this session */
 static struct winsize winsz;    /* the size readline last learnt */
+static int sigfd = -1;          /* readable after a Ctrl-C (guard.h) */
 
 /* ---- history ---- */
 
@@ -262,6 +264,63 @@ static void on_line(char *line)
     free(line);
 }
 
+/* readline's read of one key.  The loop's poll() said the terminal had
+ * input, but a Ctrl-C makes the terminal drop what was typed and not yet
+ * read: a blocking read would then wait for a key that never comes, deaf
+ * to the Ctrl-C.  So the terminal's reads do not block (VMIN 0, set after
+ * each prompt), the wait is a poll() that also watches the Ctrl-C pipe,
+ * and when that has a byte readline gets C-g (abort: it leaves a search
+ * or a half-typed key sequence and returns) and the loop's cancel_line()
+ * does the rest. */
+static int read_key(FILE *in)
+{
+    struct pollfd p[2];
+    int fd = fileno(in);
+
+    p[0].fd = fd;
+    p[0].events = POLLIN;
+    p[1].fd = sigfd;
+    p[1].events = POLLIN;
+    for (;;) {
+        unsigned char c;
+        ssize_t n;
+        int r = poll(p, sigfd >= 0 ? 2 : 1, -1);
+
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return EOF;
+        if (sigfd >= 0 && (p[1].revents & POLLIN))
+            return 'G' & 0x1f;
+        if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
+        n = read(fd, &c, 1);
+        if (n == 1)
+            return c;
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        /* nothing: dropped by a Ctrl-C (a terminal that reads without
+         * waiting), or the end of the input */
+        if (n == 0 && isatty(fd) && !(p[0].revents & (POLLHUP | POLLERR)))
+            continue;
+        return EOF;
+    }
+}
+
+/* After readline set up the terminal for a prompt: reads return at once
+ * (read_key() waits in poll()). */
+static void reads_do_not_wait(void)
+{
+    struct termios t;
+
+    if (tcgetattr(STDIN_FILENO, &t) != 0 ||
+        (t.c_cc[VMIN] == 0 && t.c_cc[VTIME] == 0))
+        return;
+    t.c_cc[VMIN] = 0;
+    t.c_cc[VTIME] = 0;
+    tcsetattr(STDIN_FILENO, TCSANOW, &t);
+}
+
 static void install_prompt(void)
 {
     char *prompt = make_prompt(rcli);
@@ -270,6 +329,7 @@ static void install_prompt(void)
     check_size();
     rl_callback_handler_install(prompt != NULL ? prompt : "hotrun > ",
                                 on_line);
+    reads_do_not_wait();
     installed = 1;
     free(prompt);
 }
@@ -320,6 +380,7 @@ static void setup_readline(void)
     rl_readline_name = "hotrun";
     rl_catch_signals = 0;       /* Ctrl-C is the guard's, see guard.h */
     rl_catch_sigwinch = 0;
+    rl_getc_function = read_key;
     rl_attempted_completion_function = complete;
     rl_completer_word_break_characters = " \t\n\"'=";
     rl_completer_quote_characters = "\"'";
@@ -336,9 +397,9 @@ void hr_repl_run(struct hr_cli *cli, const char *banner)
 {
     /* history only for a person at a terminal */
     char *hist = isatty(STDIN_FILENO) ? hr_repl_history_path() : NULL;
-    int sigfd = hr_sigint_fd();
 
     rcli = cli;
+    sigfd = hr_sigint_fd();
     done = 0;
     last_rc = HR_CMD_OK;
     added = 0;
