@@ -771,7 +771,23 @@ struct made_entry {
     int32_t dtype;
     int32_t ndim;
     int64_t shape[HR_MAX_NDIM];
+    int32_t like_halo;      /* has the rows, halo too, of the task's array,
+                               which has a halo (hr_new_like(a), --halo) */
+    int32_t pad;
 };
+
+/* Whether made array v has the rows of s's default array, halo included,
+ * and that array has a halo: then v's halo rows are the neighbours'. */
+static int like_halo(const struct hr_session *s, const struct hr_array *v)
+{
+    const struct hr_array *a = NULL;
+
+    if (s->current < 0)
+        return 0;
+    a = &s->arrays[s->current].r->view;
+    return a->nranks > 1 && a->split_axis == 0 && v->ndim >= 1 &&
+           a->halo_before + a->halo_after > 0 && v->shape[0] == a->shape[0];
+}
 
 /* Removes array i from the session (a made array the ranks dropped). */
 static void drop_slot(struct hr_session *s, int i)
@@ -789,7 +805,8 @@ static void drop_slot(struct hr_session *s, int i)
 
 /* Rank 0: what becomes of each array some rank made, one line each:
  * "drop NAME" (the run failed), "partial NAME HOW_MANY" (not every rank
- * made it: dropped too), "own NAME" or "split NAME ROWS0 ROWS1 ...". */
+ * made it: dropped too), "own NAME", "halo NAME" (split as the task's
+ * array, halo and all) or "split NAME ROWS0 ROWS1 ...". */
 static char *decide(const struct parts *g, int any_failed)
 {
     struct hr_text t = HR_TEXT_INIT;
@@ -805,7 +822,7 @@ static char *decide(const struct parts *g, int any_failed)
             const struct made_entry *e = (const void *)(b + 2 *
                 sizeof(int32_t) + (size_t)i * sizeof *e);
             struct hr_text rows = HR_TEXT_INIT;
-            int seen = 0, same = 1, have = 0;
+            int seen = 0, same = 1, have = 0, halo = 1;
 
             /* each name once: at the first rank that has it */
             for (q = 0; q < r && !seen; q++) {
@@ -840,6 +857,7 @@ static char *decide(const struct parts *g, int any_failed)
                 if (f != NULL)
                     hr_text_printf(&rows, " %lld", (long long)f->shape[0]);
                 have += f != NULL;
+                halo &= f != NULL && f->like_halo;
             }
             if (any_failed)
                 hr_text_printf(&t, "drop %s\n", e->name);
@@ -847,6 +865,8 @@ static char *decide(const struct parts *g, int any_failed)
                 hr_text_printf(&t, "partial %s %d\n", e->name, have);
             else if (!same)
                 hr_text_printf(&t, "own %s\n", e->name);
+            else if (halo)
+                hr_text_printf(&t, "halo %s\n", e->name);
             else
                 hr_text_printf(&t, "split %s%s\n", e->name,
                                rows.s != NULL ? rows.s : "");
@@ -890,6 +910,24 @@ static void make_split(struct hr_session *s, int i, const char *rows)
     v->nranks = s->shard.nranks;
 }
 
+/* Makes array i split as the default array is, halo rows included. */
+static void split_like_current(struct hr_session *s, int i)
+{
+    const struct hr_array *a = &s->arrays[s->current].r->view;
+    struct hr_array *v = &s->arrays[i].r->view;
+    int k;
+
+    for (k = 0; k < v->ndim; k++) {
+        v->global_shape[k] = k == 0 ? a->global_shape[0] : v->shape[k];
+        v->offset[k] = k == 0 ? a->offset[0] : 0;
+    }
+    v->split_axis = 0;
+    v->halo_before = a->halo_before;
+    v->halo_after = a->halo_after;
+    v->rank = a->rank;
+    v->nranks = a->nranks;
+}
+
 int hr_session_settle_made(struct hr_session *s, int failed,
                            struct hr_err *err)
 {
@@ -919,6 +957,7 @@ int hr_session_settle_made(struct hr_session *s, int failed,
         e.dtype = v->dtype;
         e.ndim = v->ndim;
         memcpy(e.shape, v->shape, sizeof e.shape);
+        e.like_halo = like_halo(s, v);
         hr_text_add(&body, (const char *)&e, sizeof e);
     }
     if (hr_text_ok(&body) != 0 ||
@@ -974,6 +1013,8 @@ int hr_session_settle_made(struct hr_session *s, int failed,
             drop_slot(s, i);
         else if (strncmp(line, "split ", 6) == 0 && s->arrays[i].unsettled)
             make_split(s, i, w + 1 + n);
+        else if (strncmp(line, "halo ", 5) == 0 && s->arrays[i].unsettled)
+            split_like_current(s, i);
     }
     for (i = 0; i < s->narrays; i++)
         s->arrays[i].unsettled = 0;

@@ -307,6 +307,25 @@ def arrays_a_task_makes_stay_split():
 
 
 @test
+def a_made_array_like_one_with_a_halo_has_that_halo():
+    """hr_new_like(a) under --halo holds a's halo rows too: they were
+    counted as rows of their own (13 rows of 2 x 11 over 2 ranks)."""
+    c = ARRAYS["c"]
+    st1, one, err1 = outputs(["c=" + tmp("c.npy")],
+                             "reload %s\nrun twice\nshow twice\nstats twice\n"
+                             % MADE)
+    for n in (2, 3):
+        st, many, err = outputs(
+            ["--ranks", str(n), "--halo", "1", "c=" + tmp("c.npy")],
+            "reload %s\nrun twice\nshow twice\nstats twice\nsave twice %s\n"
+            % (MADE, tmp("halo_%d.npy" % n)))
+        assert st == 0, (n, err)
+        assert many[2] == one[2], (n, many[2], one[2])
+        stats_close(many[3], one[3])
+        assert np.array_equal(np.load(tmp("halo_%d.npy" % n)), 2 * c), n
+
+
+@test
 def failures_on_one_rank_are_named_and_the_session_goes_on():
     st, recs, err = hotrun(
         ["--ranks", "3", "--json", "c=" + tmp("c.npy")],
