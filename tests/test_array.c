@@ -23,40 +23,23 @@
 
 #define MIB ((size_t)1 << 20)
 
-struct fx {
-    char dir[64];
-};
-
 static char paths[8][512];     /* in_dir()'s results */
 static int next_path;
 
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-
-    if (f == NULL)
-        return -1;
-    if (hr_testdir_make(f->dir, sizeof f->dir, "test_array") != 0) {
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
+    return hr_testdir_setup(state, "test_array");
 }
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-
-    hr_testdir_remove(f->dir);
-    free(f);
-    return 0;
+    return hr_testdir_teardown(state);
 }
 
 /* A path in the test's directory (valid for the next 7 calls). */
 static const char *in_dir(void **state, const char *name)
 {
-    struct fx *f = *state;
+    struct hr_testdir *f = *state;
     char *p = paths[next_path++ % 8];
 
     snprintf(p, sizeof paths[0], "%s/%s", f->dir, name);
@@ -1566,7 +1549,7 @@ static void check_written(const char *path, const char *shape_txt)
 
 static void test_array_npy_write_round_trip(void **state)
 {
-    struct fx *f = *state;
+    struct hr_testdir *f = *state;
     const char *path = in_dir(state, "w.npy");
     double d[12];
     int64_t shape[2] = { 3, 4 };
@@ -1685,7 +1668,7 @@ static void test_array_npy_write_never_follows_planted_links(void **state)
     assert_true(hr_array_at(&r->view, 2) == 3);
     hr_array_free(r);
     /* no temporary file left behind */
-    dir = opendir(((struct fx *)*state)->dir);
+    dir = opendir(((struct hr_testdir *)*state)->dir);
     assert_non_null(dir);
     for (e = readdir(dir); e != NULL; e = readdir(dir))
         n += strstr(e->d_name, "w.npy.") != NULL;

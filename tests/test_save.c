@@ -25,31 +25,14 @@
 #include "save.h"
 #include "testdir.h"
 
-struct fx {
-    char dir[64];
-};
-
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-
-    if (f == NULL)
-        return -1;
-    if (hr_testdir_make(f->dir, sizeof f->dir, "test_save") != 0) {
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
+    return hr_testdir_setup(state, "test_save");
 }
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-
-    hr_testdir_remove(f->dir);
-    free(f);
-    return 0;
+    return hr_testdir_teardown(state);
 }
 
 static const char *in_dir(const char *dir, const char *name)
@@ -147,7 +130,7 @@ static void apply_view(struct hr_array *v, const char *spec)
 
 static void test_save_numpy_reads_every_dtype_bit_exact(void **state)
 {
-    struct fx *f = *state;
+    struct hr_testdir *f = *state;
     char cmd[512];
     char line[512];
     char name[64];
@@ -194,7 +177,7 @@ static void test_save_numpy_reads_every_dtype_bit_exact(void **state)
 
 static void test_save_refuses_the_file_an_array_is_mapped_from(void **state)
 {
-    struct fx *f = *state;
+    struct hr_testdir *f = *state;
     struct hr_save_guard g;
     struct hr_resident *r = NULL;
     struct hr_array v;
@@ -244,7 +227,7 @@ static void test_save_refuses_the_file_an_array_is_mapped_from(void **state)
 
 static void test_save_replaces_atomically_and_follows_links(void **state)
 {
-    struct fx *f = *state;
+    struct hr_testdir *f = *state;
     struct hr_err err;
     struct stat st;
     char names[512];
@@ -299,7 +282,7 @@ static int save_big_over_old(const char *dir, int make_old)
 /* In a child: a file size limit makes the write fail part way. */
 static void test_save_leaves_nothing_when_a_write_fails(void **state)
 {
-    struct fx *f = *state;
+    struct hr_testdir *f = *state;
     char names[512];
     pid_t pid;
     int status = 0;
@@ -354,7 +337,7 @@ static int full_and_readonly(const char *dir)
 
 static void test_save_leaves_nothing_on_a_full_or_readonly_disk(void **state)
 {
-    struct fx *f = *state;
+    struct hr_testdir *f = *state;
     pid_t pid;
     int status = 0;
 
@@ -374,7 +357,7 @@ static void test_save_leaves_nothing_on_a_full_or_readonly_disk(void **state)
 
 static void test_save_refuses_an_unsound_array(void **state)
 {
-    struct fx *f = *state;
+    struct hr_testdir *f = *state;
     struct hr_array v;
     struct hr_err err;
     double d[2] = { 0 };

@@ -16,31 +16,14 @@
 #include "show.h"
 #include "testdir.h"
 
-struct fx {
-    char dir[64];
-};
-
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-
-    if (f == NULL)
-        return -1;
-    if (hr_testdir_make(f->dir, sizeof f->dir, "test_show") != 0) {
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
+    return hr_testdir_setup(state, "test_show");
 }
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-
-    hr_testdir_remove(f->dir);
-    free(f);
-    return 0;
+    return hr_testdir_teardown(state);
 }
 
 static char *read_all(const char *path)
@@ -101,7 +84,7 @@ static void load_case(const char *dir, const char *name, const char *spec,
 
 static void test_show_matches_numpy(void **state)
 {
-    struct fx *f = *state;
+    struct hr_testdir *f = *state;
     char cmd[512];
     char path[256];
     char line[512];

@@ -18,31 +18,14 @@
 #include "stats.h"
 #include "testdir.h"
 
-struct fx {
-    char dir[64];
-};
-
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-
-    if (f == NULL)
-        return -1;
-    if (hr_testdir_make(f->dir, sizeof f->dir, "test_stats") != 0) {
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
+    return hr_testdir_setup(state, "test_stats");
 }
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-
-    hr_testdir_remove(f->dir);
-    free(f);
-    return 0;
+    return hr_testdir_teardown(state);
 }
 
 /* Applies "start:len:step" per axis (Python's normalised slices). */
@@ -167,7 +150,7 @@ static void run_cases(const char *dir, long *n, long *bad)
 
 static void test_stats_match_numpy(void **state)
 {
-    struct fx *f = *state;
+    struct hr_testdir *f = *state;
     char cmd[512];
     long n = 0;
     long bad = 0;

@@ -29,3 +29,26 @@ void hr_testdir_remove(const char *dir)
 {
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+int hr_testdir_setup(void **state, const char *name)
+{
+    struct hr_testdir *t = calloc(1, sizeof *t);
+
+    if (t == NULL)
+        return -1;
+    if (hr_testdir_make(t->dir, sizeof t->dir, name) != 0) {
+        free(t);
+        return -1;
+    }
+    *state = t;
+    return 0;
+}
+
+int hr_testdir_teardown(void **state)
+{
+    struct hr_testdir *t = *state;
+
+    hr_testdir_remove(t->dir);
+    free(t);
+    return 0;
+}

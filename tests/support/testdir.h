@@ -1,6 +1,8 @@
 /* testdir.h - a private scratch folder per unit test, removed afterwards
  *
- * The folder's path lives in the caller's buffer; nothing is allocated.
+ * hr_testdir_make() puts the folder's path in the caller's buffer;
+ * hr_testdir_setup() and _teardown() are a cmocka fixture that owns a
+ * struct hr_testdir in *state.
  */
 #ifndef HR_TESTDIR_H
 #define HR_TESTDIR_H
@@ -13,5 +15,17 @@ int hr_testdir_make(char *dir, size_t len, const char *name);
 
 /* Removes dir and everything below it, never following symbolic links. */
 void hr_testdir_remove(const char *dir);
+
+/* A test's state when all it needs is the folder. */
+struct hr_testdir {
+    char dir[64];
+};
+
+/* cmocka setup: *state gets a new struct hr_testdir with a folder made by
+ * hr_testdir_make(name).  Returns 0 or -1. */
+int hr_testdir_setup(void **state, const char *name);
+
+/* cmocka teardown: removes the folder and frees *state.  Returns 0. */
+int hr_testdir_teardown(void **state);
 
 #endif
