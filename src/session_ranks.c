@@ -576,13 +576,15 @@ int hr_ranks_gather_whole(struct hr_session *s, const struct hr_resident *r,
 
     *mem = NULL;
     rc = hr_session_readable(r, what, &lerr);
-    if (rc == 0 && own.global_shape[own.split_axis] > 0 &&
-        own.nbytes / (own.shape[own.split_axis] > 0 ?
-                      own.shape[own.split_axis] : 1) *
-        own.global_shape[own.split_axis] > HR_GATHER_MAX) {
+    /* the same answer on every rank: from the whole array's shape */
+    if (rc == 0 && whole_view(&own).nbytes > HR_GATHER_MAX) {
         hr_err_set(&lerr, "%s: '%s' is split over %d ranks and too big to "
-                   "gather on rank 0 (at most %lld MB)", what, r->name,
-                   own.nranks, (long long)(HR_GATHER_MAX >> 20));
+                   "gather on rank 0 (at most %lld MB): %s", what, r->name,
+                   own.nranks, (long long)(HR_GATHER_MAX >> 20),
+                   strcmp(what, "save") == 0 ?
+                   "save it as .npy (each rank writes its own rows)" :
+                   "look at it with stats, or at a smaller array a task "
+                   "makes");
         rc = HR_EINVAL;
     }
     /* the rows this rank owns lie together in its slab, C or Fortran */

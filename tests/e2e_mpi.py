@@ -307,6 +307,34 @@ def arrays_a_task_makes_stay_split():
 
 
 @test
+def too_big_to_gather_is_said_once_and_show_still_works():
+    """plot and save to .npz gather the rows on rank 0, up to 1 GiB; past
+    that each says why once (a sparse 1.1 GiB file, mapped)."""
+    path = tmp("sparse.bin")
+    rows = 1100 * 1024 * 1024 // 8 // 1024
+    with open(path, "wb") as f:
+        f.truncate(rows * 1024 * 8)
+    try:
+        st, recs, err = hotrun(
+            ["--ranks", "2", "--json", "--load=mmap", "--dtype", "float64",
+             "--shape", "%dx1024" % rows, "s=" + path],
+            "plot s\nsave s %s\nshow s\n" % tmp("s.npz"), timeout=180)
+    finally:
+        os.unlink(path)
+    plot, npz, show = recs
+    assert not plot["ok"] and plot["error"] == (
+        "plot: 's' is split over 2 ranks and too big to gather on rank 0 "
+        "(at most 1024 MB): look at it with stats, or at a smaller array "
+        "a task makes"), plot
+    assert not npz["ok"] and npz["error"].endswith(
+        "save it as .npy (each rank writes its own rows)"), npz
+    assert show["ok"] and show["output"].startswith(
+        "shape (%d, 1024) float64\n[[0. 0. 0. ... 0. 0. 0.]" % rows), show
+    assert not os.path.exists(tmp("s.npz"))
+    assert st == 2, err                 # asking too much: an input error
+
+
+@test
 def a_made_array_like_one_with_a_halo_has_that_halo():
     """hr_new_like(a) under --halo holds a's halo rows too: they were
     counted as rows of their own (13 rows of 2 x 11 over 2 ranks)."""
