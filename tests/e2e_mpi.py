@@ -318,7 +318,7 @@ def too_big_to_gather_is_said_once_and_show_still_works():
         st, recs, err = hotrun(
             ["--ranks", "2", "--json", "--load=mmap", "--dtype", "float64",
              "--shape", "%dx1024" % rows, "s=" + path],
-            "plot s\nsave s %s\nshow s\n" % tmp("s.npz"), timeout=180)
+            "plot s\nsave s %s\nshow s\n" % tmp("toobig.npz"), timeout=180)
     finally:
         os.unlink(path)
     plot, npz, show = recs
@@ -330,7 +330,7 @@ def too_big_to_gather_is_said_once_and_show_still_works():
         "save it as .npy (each rank writes its own rows)"), npz
     assert show["ok"] and show["output"].startswith(
         "shape (%d, 1024) float64\n[[0. 0. 0. ... 0. 0. 0.]" % rows), show
-    assert not os.path.exists(tmp("s.npz"))
+    assert not os.path.exists(tmp("toobig.npz"))
     assert st == 2, err                 # asking too much: an input error
 
 
