@@ -809,48 +809,54 @@ static void drop_slot(struct hr_session *s, int i)
  * "drop NAME" (the run failed), "partial NAME HOW_MANY" (not every rank
  * made it: dropped too), "own NAME", "halo NAME" (split as the task's
  * array, halo and all) or "split NAME ROWS0 ROWS1 ...". */
+/* Entry i of the arrays rank r made (its part: failed flag, count, then
+ * the entries), or NULL past the last. */
+static const struct made_entry *made_at(const struct parts *g, int r, int i)
+{
+    size_t len;
+    const char *b = body_of(g, r, &len);
+    int32_t n = 0;
+
+    memcpy(&n, b + sizeof(int32_t), sizeof n);
+    if (i >= n)
+        return NULL;
+    return (const void *)(b + 2 * sizeof(int32_t) +
+                          (size_t)i * sizeof(struct made_entry));
+}
+
+/* Rank r's entry for the array called name, or NULL. */
+static const struct made_entry *made_of(const struct parts *g, int r,
+                                        const char *name)
+{
+    const struct made_entry *x = NULL;
+    int i;
+
+    for (i = 0; (x = made_at(g, r, i)) != NULL; i++) {
+        if (strcmp(x->name, name) == 0)
+            return x;
+    }
+    return NULL;
+}
+
 static char *decide(const struct parts *g, int any_failed)
 {
     struct hr_text t = HR_TEXT_INIT;
-    size_t len;
-    int r, q, i, j;
+    const struct made_entry *e = NULL;
+    int r, q, i;
 
     for (r = 0; r < g->n; r++) {
-        const char *b = body_of(g, r, &len);
-        int32_t n = 0;
-
-        memcpy(&n, b + sizeof(int32_t), sizeof n);
-        for (i = 0; i < n; i++) {
-            const struct made_entry *e = (const void *)(b + 2 *
-                sizeof(int32_t) + (size_t)i * sizeof *e);
+        for (i = 0; (e = made_at(g, r, i)) != NULL; i++) {
             struct hr_text rows = HR_TEXT_INIT;
             int seen = 0, same = 1, have = 0, halo = 1;
 
             /* each name once: at the first rank that has it */
-            for (q = 0; q < r && !seen; q++) {
-                const char *c = body_of(g, q, &len);
-                int32_t m = 0;
-
-                memcpy(&m, c + sizeof(int32_t), sizeof m);
-                for (j = 0; j < m && !seen; j++)
-                    seen = strcmp(((const struct made_entry *)(c + 2 *
-                        sizeof(int32_t)))[j].name, e->name) == 0;
-            }
+            for (q = 0; q < r && !seen; q++)
+                seen = made_of(g, q, e->name) != NULL;
             if (seen)
                 continue;
             for (q = 0; q < g->n; q++) {
-                const char *c = body_of(g, q, &len);
-                const struct made_entry *f = NULL;
-                int32_t m = 0;
+                const struct made_entry *f = made_of(g, q, e->name);
 
-                memcpy(&m, c + sizeof(int32_t), sizeof m);
-                for (j = 0; j < m && f == NULL; j++) {
-                    const struct made_entry *x = (const void *)(c + 2 *
-                        sizeof(int32_t) + (size_t)j * sizeof *x);
-
-                    if (strcmp(x->name, e->name) == 0)
-                        f = x;
-                }
                 same &= f != NULL && f->dtype == e->dtype &&
                         f->ndim == e->ndim && e->ndim >= 1 &&
                         memcmp(f->shape + 1, e->shape + 1,

@@ -24,8 +24,9 @@ static void nap(long *ns)
     *ns = *ns * 2 > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : *ns * 2;
 }
 
-/* Waits for req without spinning.  Returns 0 or -1. */
-static int wait_polled(MPI_Request *req)
+/* Waits for req without spinning; gives up (-1) once expired(ud) says so
+ * (expired NULL: never).  Returns 0 or -1. */
+static int wait_until(MPI_Request *req, int (*expired)(void *ud), void *ud)
 {
     long ns = BACKOFF_MIN_NS;
     int done = 0;
@@ -35,8 +36,15 @@ static int wait_polled(MPI_Request *req)
             return -1;
         if (done)
             return 0;
+        if (expired != NULL && expired(ud))
+            return -1;
         nap(&ns);
     }
+}
+
+static int wait_polled(MPI_Request *req)
+{
+    return wait_until(req, NULL, NULL);
 }
 
 int hr_comm_init(int *argc, char ***argv, int *rank, int *size)
@@ -178,23 +186,6 @@ int hr_comm_collect(int n, int *got, int *status, char **bufs,
         free(head);
     }
     return left;
-}
-
-/* wait_polled() that gives up (-1) once expired(ud) says so. */
-static int wait_until(MPI_Request *req, int (*expired)(void *ud), void *ud)
-{
-    long ns = BACKOFF_MIN_NS;
-    int done = 0;
-
-    for (;;) {
-        if (MPI_Test(req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS)
-            return -1;
-        if (done)
-            return 0;
-        if (expired != NULL && expired(ud))
-            return -1;
-        nap(&ns);
-    }
 }
 
 /* len bytes to rank 0 under tag, in pieces that fit an int count. */
