@@ -408,12 +408,10 @@ void hr_show_header(const struct hr_array *a, struct hr_text *t)
 static int summary_of(int ndim, const int64_t *n, const struct hr_show_opts *o,
                       int64_t *edge)
 {
-    int64_t size = 1;
-    int k;
+    int64_t size = 0, nbytes = 0;
 
-    for (k = 0; k < ndim; k++)
-        size = n[k] == 0 || size > INT64_MAX / n[k] ? (n[k] == 0 ? 0 : size)
-                                                    : size * n[k];
+    if (hr_shape_bytes(ndim, n, 1, &size, &nbytes) != 0)
+        size = INT64_MAX;       /* past any threshold */
     *edge = o->edgeitems < size ? o->edgeitems : size;
     return size > o->threshold;
 }
